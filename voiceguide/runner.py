@@ -1,0 +1,89 @@
+"""The loop that drives a session: wait for a command or the next due time, then act.
+
+Waiting is on a queue with a deadline computed from the injected clock, so the schedule never
+drifts; with a VirtualClock and a ScriptedInbox the same loop runs a whole routine in
+milliseconds.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from voiceguide.clock import Clock, VirtualClock
+from voiceguide.commands import Command
+from voiceguide.session import Outcome, Session
+
+
+class InboxExhausted(Exception):
+    """A scripted inbox has no more commands and nothing else is due."""
+
+
+class Inbox(Protocol):
+    def wait(self, deadline: float | None) -> Command | None:
+        """The next command, or None once `deadline` passes (None: wait for a command)."""
+
+
+class CommandInbox:
+    """Commands from other threads (keyboard, listener), waited for against a real clock."""
+
+    def __init__(self, clock: Clock):
+        self.clock = clock
+        self._queue: queue.Queue[Command] = queue.Queue()
+
+    def put(self, command: Command) -> None:
+        self._queue.put(command)
+
+    def wait(self, deadline: float | None) -> Command | None:
+        timeout = None if deadline is None else max(0.0, deadline - self.clock.now())
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+
+class ScriptedInbox:
+    """Commands at chosen instants of virtual time; moves the clock as the session waits."""
+
+    def __init__(self, clock: VirtualClock, script: Iterable[tuple[float, Command]]):
+        self.clock = clock
+        self.script = sorted(script, key=lambda entry: entry[0])
+
+    def wait(self, deadline: float | None) -> Command | None:
+        if self.script and (deadline is None or self.script[0][0] <= deadline):
+            at, command = self.script.pop(0)
+            self.clock.advance_to(at)
+            return command
+        if deadline is None:
+            raise InboxExhausted
+        self.clock.advance_to(deadline)
+        return None
+
+
+def run(session: Session, clock: Clock, inbox: Inbox, *, refresh: float | None = None,
+        on_tick: Callable[[float], None] | None = None,
+        on_command: Callable[[Command, Outcome], None] | None = None) -> None:
+    """Play until the session finishes (or a scripted inbox runs dry).
+
+    `refresh` wakes the loop at least that often (seconds) for a display; `on_tick` is called
+    after every wake-up, `on_command` after every command.
+    """
+    session.start(clock.now())
+    try:
+        while not session.finished:
+            deadline = session.next_deadline()
+            if refresh is not None:
+                wake = clock.now() + refresh
+                deadline = wake if deadline is None else min(deadline, wake)
+            command = inbox.wait(deadline)
+            now = clock.now()
+            if command is not None:
+                outcome = session.handle(command, now)
+                if on_command:
+                    on_command(command, outcome)
+            session.advance(now)
+            if on_tick:
+                on_tick(now)
+    except InboxExhausted:
+        return

@@ -1,0 +1,513 @@
+"""The session engine: an explicit state machine over the program, driven by commands and time.
+
+Pure logic: it is given the time (`now`) with every call, sends cues to a sink, and imports no
+audio, speech or recognition library, so tests run whole routines in virtual time. What every
+command does in every state is documented in docs/commands.md; the rule that holds throughout
+is that nothing loses the user's place: a pause mid-count resumes at the same count, a pause
+mid-sentence restarts that sentence, a pause mid-hold keeps the time already held, and "undo"
+puts back the place before the last command.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voiceguide.commands import Command, Vocabulary
+from voiceguide.cues import Cue, Role, Say, Silence, Tone, ToneKind
+from voiceguide.planner import Pace, Place, PlanItem, duration_words, finished_place, plan
+from voiceguide.routine import Reps
+from voiceguide.timeline import (WORK_SEGMENTS, CountSegment, PartKind, Program, RestSegment, SpeakSegment,
+                                 TimedSegment, Wording)
+
+MAX_TEMPO_FACTOR = 2.0
+MIN_TEMPO_FACTOR = 0.5
+
+CueSink = Callable[[Cue, float], None]
+
+
+class Mode(str, enum.Enum):
+    OFFER = "offer"
+    """Asking whether to carry on from a saved place."""
+    PLAYING = "playing"
+    PAUSED = "paused"
+    CONFIRM_STOP = "confirm-stop"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did, for the screen and the logs."""
+
+    accepted: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a display shows, taken at one instant."""
+
+    mode: Mode
+    title: str
+    part_kind: PartKind
+    step_number: int
+    step_count: int
+    label: str
+    phase: str | None
+    count: int | None
+    target: int | None
+    seconds_left: float | None
+    resting: bool
+    upcoming: str | None
+    tempo: float | None
+    remaining: float
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    place: Place
+    tempo_factor: float
+    targets: dict
+
+
+class Session:
+    """Plays a Program: call start(), then handle() commands and advance() time."""
+
+    def __init__(self, program: Program, vocabulary: Vocabulary, speech_time: Callable[[str], float],
+                 sink: CueSink, *, tempo_change: float = 0.15, lookahead: float = 0.0,
+                 resume_from: Place | None = None):
+        self.program = program
+        self.vocabulary = vocabulary
+        self.pace = Pace(speech_time)
+        self.sink = sink
+        self.tempo_change = tempo_change
+        self.lookahead = lookahead
+        self.resume_from = resume_from
+        self.mode = Mode.PLAYING
+        self.place = Place(0, 0, 0)
+        self.completed: set[int] = set()
+        """Parts whose work was done to the end (or ended by 'enough')."""
+        self.skipped: set[int] = set()
+        self.commands_used: list[Command] = []
+        self._committed_at = 0.0
+        self._ticking = False
+        self._plan: list[PlanItem] = []
+        self._emit = 0
+        self._commit = 0
+        self._history: list[_Snapshot] = []
+        self._before_stop = Mode.PLAYING
+
+    # -- driving ------------------------------------------------------------------------------
+
+    def start(self, now: float) -> None:
+        if self.resume_from is not None and self.resume_from != Place(0, 0, 0):
+            self.mode = Mode.OFFER
+            self.place = self.resume_from
+            self._say_only(now, self._offer_text())
+        else:
+            self._play(Place(0, 0, 0), now)
+
+    @property
+    def finished(self) -> bool:
+        return self.mode is Mode.FINISHED
+
+    def next_deadline(self) -> float | None:
+        """When advance() next has something to do; None while only a command can change anything."""
+        times = []
+        if self._emit < len(self._plan):
+            times.append(self._plan[self._emit].at - self.lookahead)
+        if self._commit < len(self._plan):
+            times.append(self._plan[self._commit].at)
+        return min(times) if times else None
+
+    def advance(self, now: float) -> None:
+        """Send every cue due by `now` (plus lookahead) and move the place along."""
+        while self._emit < len(self._plan) and self._plan[self._emit].at - self.lookahead <= now:
+            item = self._plan[self._emit]
+            if item.cue is not None:
+                self.sink(item.cue, item.at)
+            self._emit += 1
+        while self._commit < len(self._plan) and self._plan[self._commit].at <= now:
+            item = self._plan[self._commit]
+            if item.place is not None and self.mode is Mode.PLAYING:
+                self._note_completion(self.place, item.place)
+                self._move_to(item.place, item.at, item.ticking)
+            self._commit += 1
+
+    def handle(self, command: Command, now: float) -> Outcome:
+        """Act on a command at once; returns what was done."""
+        self.advance(now)
+        if self.mode is Mode.FINISHED:
+            return Outcome(False, "The session has ended.")
+        self.commands_used.append(command)
+        if self.mode is Mode.CONFIRM_STOP:
+            return self._answer_stop(command, now)
+        if self.mode is Mode.OFFER:
+            return self._answer_offer(command, now)
+        return self._dispatch(command, now)
+
+    # -- what the user is told -----------------------------------------------------------------
+
+    def current_place(self, now: float) -> Place:
+        """The place right now: holds and rests count the seconds since the last tick."""
+        place = self.place
+        if self._ticking and self.mode is Mode.PLAYING:
+            segment = self._segment(place)
+            limit = self._segment_length(place, segment)
+            progress = min(place.progress + max(0.0, now - self._committed_at), limit)
+            return Place(place.part, place.segment, progress)
+        return place
+
+    def view(self, now: float) -> View:
+        place = self.current_place(now)
+        if place.part >= len(self.program.parts):
+            place = Place(len(self.program.parts) - 1, 0, 0)
+        part = self.program.parts[place.part]
+        segment = part.segments[place.segment]
+        count = target = seconds_left = tempo = None
+        phase = None
+        if isinstance(segment, CountSegment):
+            target = int(self.pace.target(place.part, place.segment, segment))
+            count = min(max(1, int(place.progress)), target)
+            tempo = self.pace.beat(segment)
+            phase = segment.phase
+        elif isinstance(segment, (TimedSegment, RestSegment)):
+            seconds_left = self._segment_length(place, segment) - place.progress
+        upcoming = next((p.label for p in self.program.parts[place.part + 1:] if p.kind is PartKind.STEP), None)
+        return View(mode=self.mode, title=self.program.routine.title, part_kind=part.kind,
+                    step_number=part.number, step_count=self.program.step_count, label=part.label, phase=phase,
+                    count=count, target=target, seconds_left=seconds_left,
+                    resting=isinstance(segment, RestSegment), upcoming=upcoming, tempo=tempo,
+                    remaining=self._remaining(place, now))
+
+    # -- commands by state ---------------------------------------------------------------------
+
+    def _dispatch(self, command: Command, now: float) -> Outcome:
+        playing = self.mode is Mode.PLAYING
+        if command is Command.PAUSE:
+            return self._pause(now) if playing else Outcome(False, "Already paused.")
+        if command is Command.RESUME:
+            return self._resume(now) if not playing else Outcome(False, "Already playing.")
+        if command is Command.STOP:
+            return self._ask_stop(now)
+        if command is Command.STATUS:
+            return self._tell(now, self._status_text(now))
+        if command is Command.HELP:
+            return self._tell(now, self._help_text())
+        if command is Command.UNDO:
+            return self._undo(now)
+        handler = {Command.NEXT: self._next, Command.PREVIOUS: self._previous, Command.REPEAT: self._repeat,
+                   Command.SLOWER: self._slower, Command.FASTER: self._faster, Command.MORE: self._more,
+                   Command.ENOUGH: self._enough}[command]
+        snapshot = _Snapshot(self.current_place(now), self.pace.tempo_factor, dict(self.pace.targets))
+        outcome = handler(now)
+        if outcome.accepted:
+            self._history.append(snapshot)
+        return outcome
+
+    def _answer_stop(self, command: Command, now: float) -> Outcome:
+        if command is Command.STOP:
+            self.mode = Mode.FINISHED
+            self._clear_plan()
+            self.sink(Silence(), now)
+            self.sink(Say("Session ended. Your place is saved.", Role.FEEDBACK), now)
+            return Outcome(True, "Session ended; your place is saved.")
+        before, self.mode = self._before_stop, Mode.PAUSED
+        if before is Mode.OFFER:
+            self.mode = Mode.OFFER
+            return self._answer_offer(command, now)
+        if command is Command.RESUME:
+            return self._resume(now, preamble=("Carrying on.",))
+        if command is Command.PAUSE:
+            return self._pause(now)
+        if before is Mode.PLAYING:
+            if command in (Command.SLOWER, Command.FASTER, Command.MORE):
+                self._resume(now)  # these adjust a running plan
+            else:
+                self.mode = Mode.PLAYING  # every other command re-plans from the place itself
+        return self._dispatch(command, now)
+
+    def _answer_offer(self, command: Command, now: float) -> Outcome:
+        if command is Command.RESUME:
+            return self._play(self.place, now, resuming=True, note="Carrying on from the saved place.")
+        if command is Command.NEXT:
+            return self._play(Place(0, 0, 0), now, preamble=("Starting from the beginning.",),
+                              note="Starting from the beginning.")
+        if command is Command.STOP:
+            return self._ask_stop(now)
+        return self._say_only(now, self._offer_text(), "Waiting for resume or next.")
+
+    # -- the commands --------------------------------------------------------------------------
+
+    def _pause(self, now: float) -> Outcome:
+        self._hold_still(now)
+        self.mode = Mode.PAUSED
+        return self._say_only(now, f"Paused. Say {self._phrase(Command.RESUME)} when you are ready.", "Paused.")
+
+    def _resume(self, now: float, preamble: tuple[str, ...] = ()) -> Outcome:
+        return self._play(self.place, now, preamble=preamble, resuming=True, note="Resumed.")
+
+    def _ask_stop(self, now: float) -> Outcome:
+        self._hold_still(now)
+        self._before_stop = self.mode
+        self.mode = Mode.CONFIRM_STOP
+        return self._say_only(now, f"Do you want to end the session? Say {self._phrase(Command.STOP)} again "
+                                   "to end it, or anything else to carry on.", "Say stop again to end.")
+
+    def _next(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        part = self.program.parts[place.part]
+        if part.kind is PartKind.OPENING:
+            lines = part.segments[0].lines
+            if place.progress + 1 < len(lines):
+                return self._play(Place(place.part, 0, place.progress + 1), now, note="Next point.")
+        if part.kind is PartKind.STEP and place.part not in self.completed:
+            self.skipped.add(place.part)
+        if part.kind is PartKind.CLOSING:
+            return self._end_now(now)
+        return self._play(Place(place.part + 1, 0, 0), now, note="Next step.")
+
+    def _previous(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        part = self.program.parts[place.part]
+        if part.kind is PartKind.OPENING:
+            return self._play(Place(place.part, 0, max(0, place.progress - 1)), now, note="Previous point.")
+        first_step = 1
+        target = max(first_step, place.part - 1)
+        return self._play(Place(target, 0, 0), now, note="Previous step." if target < place.part else "Step restarted.")
+
+    def _repeat(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        part = self.program.parts[place.part]
+        segment = part.segments[place.segment]
+        if part.step is None or isinstance(segment, SpeakSegment):
+            return self._play(Place(place.part, place.segment, 0 if part.step else place.progress), now,
+                              note="Repeating.")
+        work_index = max(i for i in range(place.segment + 1) if isinstance(part.segments[i], WORK_SEGMENTS))
+        instruction = part.step.instruction if self.program.settings.wording is Wording.FULL else (
+            part.step.brief or part.step.instruction)
+        return self._play(Place(place.part, work_index, 0), now, preamble=(instruction,), resuming=True,
+                          note="Repeating the instruction and restarting the set.")
+
+    def _slower(self, now: float) -> Outcome:
+        return self._change_tempo(now, 1 + self.tempo_change, "slower")
+
+    def _faster(self, now: float) -> Outcome:
+        return self._change_tempo(now, 1 / (1 + self.tempo_change), "faster")
+
+    def _change_tempo(self, now: float, factor: float, word: str) -> Outcome:
+        new = min(max(self.pace.tempo_factor * factor, MIN_TEMPO_FACTOR), MAX_TEMPO_FACTOR)
+        if math.isclose(new, self.pace.tempo_factor):
+            return self._tell_briefly(now, f"That is the {'slowest' if word == 'slower' else 'fastest'} pace.",
+                                      accepted=False)
+        self.pace.tempo_factor = new
+        return self._carry_on(now, f"A little {word}.", note=f"Tempo {word} (x{new:.2f}).")
+
+    def _more(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        segment = self._segment(place)
+        if not isinstance(segment, WORK_SEGMENTS):
+            return self._tell_briefly(now, "There is nothing to extend right now.", accepted=False)
+        current = self.pace.target(place.part, place.segment, segment)
+        top = segment.span.high
+        if current >= top:
+            what = "count" if isinstance(segment, CountSegment) else "time"
+            return self._tell_briefly(now, f"This is already the full {what}.", accepted=False)
+        step_size = max(1, round((segment.span.high - segment.span.low) / 2))
+        new = min(top, current + step_size)
+        self.pace.targets[(place.part, place.segment)] = new
+        said = f"Going to {int(new)}." if isinstance(segment, CountSegment) else f"Up to {duration_words(new)}."
+        return self._carry_on(now, said, note=said)
+
+    def _enough(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        part = self.program.parts[place.part]
+        if isinstance(self._segment(place), WORK_SEGMENTS) and self._is_last_work(place):
+            self.completed.add(place.part)
+        if place.segment + 1 < len(part.segments):
+            return self._play(Place(place.part, place.segment + 1, 0), now, note="Moving on.")
+        if part.kind is PartKind.CLOSING:
+            return self._end_now(now)
+        return self._play(Place(place.part + 1, 0, 0), now, note="Moving on.")
+
+    def _undo(self, now: float) -> Outcome:
+        if not self._history:
+            return self._tell_briefly(now, "There is nothing to undo.", accepted=False)
+        snapshot = self._history.pop()
+        self.pace.tempo_factor = snapshot.tempo_factor
+        self.pace.targets = dict(snapshot.targets)
+        self.skipped.discard(snapshot.place.part)
+        return self._play(snapshot.place, now, preamble=("Undone.",), resuming=True, note="Undone.")
+
+    def _end_now(self, now: float) -> Outcome:
+        self.sink(Silence(), now)
+        self.sink(Tone(ToneKind.FINISHED), now)
+        self._move_to(finished_place(self.program), now, ticking=False)
+        return Outcome(True, "Finished.")
+
+    # -- mechanics -----------------------------------------------------------------------------
+
+    def _play(self, place: Place, now: float, preamble: tuple[str, ...] = (), resuming: bool = False,
+              note: str = "") -> Outcome:
+        """Silence what was playing and play from `place`."""
+        self.sink(Silence(), now)
+        self.sink(Tone(ToneKind.ACCEPT), now)
+        self.mode = Mode.PLAYING
+        self._move_to(place, now, ticking=False)
+        self._set_plan(plan(self.program, place, now, self.pace, preamble=preamble, resuming=resuming), now)
+        return Outcome(True, note)
+
+    def _carry_on(self, now: float, said: str, note: str) -> Outcome:
+        """Apply a pace change without breaking the rhythm: the next beat comes at the new tempo."""
+        self.sink(Tone(ToneKind.ACCEPT), now)
+        if self.mode is not Mode.PLAYING:
+            self.sink(Say(said, Role.FEEDBACK), now)
+            return Outcome(True, note)
+        place = self.current_place(now)
+        segment = self._segment(place)
+        quiet_until = now + self.pace.speech_time(said)
+        self.sink(Say(said, Role.FEEDBACK), now)
+        if isinstance(segment, CountSegment):
+            next_beat = max(now, self._committed_at + self.pace.beat(segment))
+            upcoming = Place(place.part, place.segment, int(place.progress) + 1)
+            if upcoming.progress > self.pace.target(place.part, place.segment, segment):
+                self._replan_after_segment(place, now)
+            else:
+                self._set_plan(plan(self.program, upcoming, next_beat, self.pace, continuing=True,
+                                    quiet_until=quiet_until), now)
+        elif isinstance(segment, TimedSegment):
+            self._set_plan(plan(self.program, place, now, self.pace, continuing=True), now)
+        else:
+            self._replan_after_segment(place, now)
+        return Outcome(True, note)
+
+    def _replan_after_segment(self, place: Place, now: float) -> None:
+        """Keep the current segment as planned; re-plan what follows it (new tempo or targets)."""
+        boundary = next((i for i in range(self._commit, len(self._plan))
+                         if self._plan[i].place is not None and
+                         (self._plan[i].place.part, self._plan[i].place.segment) > (place.part, place.segment)),
+                        None)
+        if boundary is None:
+            return
+        nxt = self._plan[boundary].place
+        tail = plan(self.program, Place(nxt.part, nxt.segment, 0), self._plan[boundary].at, self.pace)
+        self._plan = self._plan[:boundary] + tail
+        self._emit = min(self._emit, boundary)
+
+    def _tell(self, now: float, text: str) -> Outcome:
+        """Speak `text`; while playing, the place is kept and play resumes right after it."""
+        if self.mode is Mode.PLAYING:
+            return self._play(self.current_place(now), now, preamble=(text,), resuming=True, note=text)
+        return self._say_only(now, text, text)
+
+    def _tell_briefly(self, now: float, text: str, accepted: bool) -> Outcome:
+        """A short remark that does not interrupt the beat."""
+        self.sink(Say(text, Role.FEEDBACK), now)
+        return Outcome(accepted, text)
+
+    def _say_only(self, now: float, text: str, note: str) -> Outcome:
+        """Silence everything and say one thing, without moving (paused, asking)."""
+        self.sink(Silence(), now)
+        self.sink(Tone(ToneKind.ACCEPT), now)
+        self._set_plan([PlanItem(now, Say(text, Role.FEEDBACK))], now)
+        return Outcome(True, note)
+
+    def _set_plan(self, items: list[PlanItem], now: float) -> None:
+        self._plan, self._emit, self._commit = items, 0, 0
+        self.advance(now)
+
+    def _clear_plan(self) -> None:
+        self._plan, self._emit, self._commit = [], 0, 0
+
+    def _hold_still(self, now: float) -> None:
+        """Fix the place at this instant; a hold's clock stops until play goes on."""
+        self._move_to(self.current_place(now), now, ticking=False)
+
+    def _move_to(self, place: Place, at: float, ticking: bool) -> None:
+        self.place, self._committed_at, self._ticking = place, at, ticking
+        if place == finished_place(self.program):
+            self.mode = Mode.FINISHED
+            self._clear_plan()
+
+    def _note_completion(self, old: Place, new: Place) -> None:
+        """Playing on past the end of a step's last work segment completes that step."""
+        if old.part >= len(self.program.parts) or self.program.parts[old.part].kind is not PartKind.STEP:
+            return
+        segments = self.program.parts[old.part].segments
+        last_work = max(i for i, s in enumerate(segments) if isinstance(s, WORK_SEGMENTS))
+        if old.segment <= last_work and (new.part > old.part or new.segment > last_work):
+            self.completed.add(old.part)
+
+    def _is_last_work(self, place: Place) -> bool:
+        part = self.program.parts[place.part]
+        return not any(isinstance(s, WORK_SEGMENTS) for s in part.segments[place.segment + 1:])
+
+    def _segment(self, place: Place):
+        return self.program.parts[place.part].segments[place.segment]
+
+    def _segment_length(self, place: Place, segment) -> float:
+        if isinstance(segment, TimedSegment):
+            return self.pace.target(place.part, place.segment, segment)
+        if isinstance(segment, RestSegment):
+            return segment.seconds
+        return math.inf
+
+    def _remaining(self, place: Place, now: float) -> float:
+        if self.mode is Mode.PLAYING and self._plan:
+            return max(0.0, self._plan[-1].at - now)
+        if place.part >= len(self.program.parts):
+            return 0.0
+        items = plan(self.program, place, 0.0, self.pace, resuming=True)
+        return items[-1].at
+
+    def _phrase(self, command: Command) -> str:
+        return self.vocabulary.say(command)
+
+    def _status_text(self, now: float) -> str:
+        view = self.view(now)
+        part = self.program.parts[self.current_place(now).part]
+        if part.kind is PartKind.OPENING:
+            here = "We are still on the safety points."
+        elif part.kind is PartKind.CLOSING:
+            return "That was the last step."
+        elif view.count is not None:
+            left = view.target - view.count
+            here = f"{left} left in this set." if left else "This is the last one of this set."
+            if isinstance(part.step.work, Reps) and view.phase:
+                names = [ph.name for ph in part.step.work.phases]
+                later = names[names.index(view.phase) + 1:] if view.phase in names else []
+                if later:
+                    here += f" Then {' and '.join(later)}."
+        elif view.resting:
+            here = f"Resting. Coming up: {view.upcoming}." if view.upcoming else "Resting."
+        elif view.seconds_left is not None:
+            here = f"{duration_words(view.seconds_left)} left."
+        else:
+            here = f"Step {view.step_number}, {view.label}."
+        steps_after = self.program.step_count - (part.number if part.kind is PartKind.STEP else 0)
+        minutes = max(1, math.ceil(view.remaining / 60))
+        after = (f" {steps_after} more step{'s' if steps_after != 1 else ''} after this one, "
+                 f"about {minutes} minute{'s' if minutes != 1 else ''} in all.") if steps_after else \
+            f" This is the last step, about {minutes} minute{'s' if minutes != 1 else ''} to go."
+        return here + after
+
+    def _help_text(self) -> str:
+        words = [self._phrase(c) for c in Command if c is not Command.HELP]
+        return f"You can say: {', '.join(words[:-1])}, or {words[-1]}."
+
+    def _offer_text(self) -> str:
+        place = self.place
+        part = self.program.parts[min(place.part, len(self.program.parts) - 1)]
+        segment = part.segments[min(place.segment, len(part.segments) - 1)]
+        if part.kind is PartKind.STEP:
+            where = f"step {part.number}, {part.label}"
+            if isinstance(segment, CountSegment) and place.progress > 1:
+                where += f", at count {int(place.progress)}"
+            elif isinstance(segment, TimedSegment) and place.progress > 0:
+                where += f", with {duration_words(self._segment_length(place, segment) - place.progress)} to go"
+        else:
+            where = "the safety points" if part.kind is PartKind.OPENING else "the very end"
+        return (f"Welcome back. Last time you stopped at {where}. Say {self._phrase(Command.RESUME)} "
+                f"to carry on from there, or {self._phrase(Command.NEXT)} to start from the beginning.")

@@ -1,0 +1,167 @@
+"""Expanding a routine into the program the session plays: parts made of segments.
+
+A part is the opening (title and cautions), one step, or the closing. A segment is the unit the
+player can restart: a run of sentences, one counted set, one timed hold, a rest. Picking
+targets from ranges and choosing the wording for a verbosity happen here, once, in pure code.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from voiceguide.commands import Command, Vocabulary
+from voiceguide.cues import Role, ToneKind
+from voiceguide.routine import Intensity, Reps, Routine, Span, Step, Tip
+from voiceguide.routine_loader import TEMPO_RANGE
+
+
+class Wording(str, enum.Enum):
+    """How much the narrator says (the config's verbosity once 'auto' is resolved)."""
+
+    FULL = "full"
+    BRIEF = "brief"
+    TONES = "tones"
+
+
+@dataclass(frozen=True)
+class PlaySettings:
+    intensity: Intensity
+    tempo: float
+    """Seconds per repetition where a step sets none."""
+    rest: float
+    """Seconds of rest after a step where the step sets none."""
+    count_in: bool
+    wording: Wording
+
+
+@dataclass(frozen=True)
+class SpeakSegment:
+    lines: tuple[tuple[str, Role], ...]
+    tone: ToneKind | None = None
+    """A tone to mark the start (a phase change)."""
+
+
+@dataclass(frozen=True)
+class CountSegment:
+    span: Span
+    target: int
+    tempo: float
+    """Seconds per repetition before any slower/faster."""
+    phase: str | None
+    tips: tuple[Tip, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimedSegment:
+    span: Span
+    target: float
+    """Seconds."""
+    until: str | None
+    tips: tuple[Tip, ...] = ()
+
+
+@dataclass(frozen=True)
+class RestSegment:
+    seconds: float
+    upcoming: str | None
+
+
+Segment = SpeakSegment | CountSegment | TimedSegment | RestSegment
+WORK_SEGMENTS = (CountSegment, TimedSegment)
+
+
+class PartKind(str, enum.Enum):
+    OPENING = "opening"
+    STEP = "step"
+    CLOSING = "closing"
+
+
+@dataclass(frozen=True)
+class Part:
+    kind: PartKind
+    segments: tuple[Segment, ...]
+    step: Step | None = None
+    number: int = 0
+    """1-based step number; 0 for the opening and closing."""
+
+    @property
+    def label(self) -> str:
+        if self.step is not None:
+            return self.step.name
+        return "Safety first" if self.kind is PartKind.OPENING else "Finish"
+
+
+@dataclass(frozen=True)
+class Program:
+    routine: Routine
+    parts: tuple[Part, ...]
+    settings: PlaySettings
+
+    @property
+    def step_count(self) -> int:
+        return len(self.routine.steps)
+
+
+def expand(routine: Routine, settings: PlaySettings, vocabulary: Vocabulary) -> Program:
+    steps = routine.steps
+    parts = [_opening(routine, vocabulary)]
+    for index, step in enumerate(steps):
+        upcoming = steps[index + 1].name if index + 1 < len(steps) else None
+        parts.append(_step_part(step, index + 1, len(steps), settings, upcoming))
+    parts.append(Part(PartKind.CLOSING, (SpeakSegment((
+        ("That completes the routine. Well done.", Role.ANNOUNCE),
+        ("Take a moment to rest, and drink some water.", Role.ANNOUNCE),
+    )),)))
+    return Program(routine, tuple(parts), settings)
+
+
+def _opening(routine: Routine, vocabulary: Vocabulary) -> Part:
+    lines = [(f"{routine.title}.", Role.TITLE)]
+    if routine.cautions:
+        lines.append(("First, some safety points.", Role.ANNOUNCE))
+        lines.extend((caution, Role.CAUTION) for caution in routine.cautions)
+    lines.append((f"You can say {vocabulary.say(Command.PAUSE)} at any time, "
+                  f"or {vocabulary.say(Command.HELP)} to hear every command.", Role.FEEDBACK))
+    return Part(PartKind.OPENING, (SpeakSegment(tuple(lines)),))
+
+
+def pick_count(span: Span, intensity: Intensity) -> int:
+    return int(span.pick(intensity) + 0.5)
+
+
+def _step_part(step: Step, number: int, total: int, settings: PlaySettings, upcoming: str | None) -> Part:
+    intensity = step.intensity or settings.intensity
+    intro: list[tuple[str, Role]]
+    if settings.wording is Wording.FULL:
+        intro = [(f"Step {number} of {total}: {step.name}.", Role.STEP)]
+        if step.position:
+            intro.append((step.position, Role.INSTRUCTION))
+        intro.append((step.instruction, Role.INSTRUCTION))
+    else:
+        intro = [(f"Step {number}: {step.name}.", Role.STEP), (step.brief or step.instruction, Role.INSTRUCTION)]
+    segments: list = []
+    work = step.work
+    if isinstance(work, Reps):
+        tempo = min(max(work.tempo or settings.tempo, TEMPO_RANGE[0]), TEMPO_RANGE[1])
+        if not work.phases:
+            target = pick_count(work.count, intensity)
+            intro.append((f"{target} times.", Role.ANNOUNCE))
+            segments.append(SpeakSegment(tuple(intro)))
+            segments.append(CountSegment(work.count, target, tempo, None, step.tips))
+        else:
+            segments.append(SpeakSegment(tuple(intro)))
+            for index, phase in enumerate(work.phases):
+                span = work.phase_count(phase)
+                target = pick_count(span, intensity)
+                segments.append(SpeakSegment(((phase.announce, Role.PHASE), (f"{target} times.", Role.ANNOUNCE)),
+                                             tone=ToneKind.PHASE if index else None))
+                segments.append(CountSegment(span, target, tempo, phase.name, step.tips if index == 0 else ()))
+    else:
+        segments.append(SpeakSegment(tuple(intro)))
+        segments.append(TimedSegment(work.duration, float(round(work.duration.pick(intensity))), work.until,
+                                     step.tips))
+    rest = settings.rest if step.rest is None else step.rest
+    if rest > 0 and upcoming is not None:
+        segments.append(RestSegment(rest, upcoming))
+    return Part(PartKind.STEP, tuple(segments), step, number)
