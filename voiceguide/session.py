@@ -77,7 +77,7 @@ class Session:
 
     def __init__(self, program: Program, vocabulary: Vocabulary, speech_time: Callable[[str], float],
                  sink: CueSink, *, tempo_change: float = 0.15, lookahead: float = 0.0,
-                 resume_from: Place | None = None):
+                 resume_from: Place | None = None, offer: bool = False):
         self.program = program
         self.vocabulary = vocabulary
         self.pace = Pace(speech_time)
@@ -85,6 +85,8 @@ class Session:
         self.tempo_change = tempo_change
         self.lookahead = lookahead
         self.resume_from = resume_from
+        self.offer = offer
+        """Ask before carrying on from `resume_from` (else carry on at once)."""
         self.mode = Mode.PLAYING
         self.place = Place(0, 0, 0)
         self.completed: set[int] = set()
@@ -102,12 +104,15 @@ class Session:
     # -- driving ------------------------------------------------------------------------------
 
     def start(self, now: float) -> None:
-        if self.resume_from is not None and self.resume_from != Place(0, 0, 0):
-            self.mode = Mode.OFFER
-            self.place = self.resume_from
-            self._say_only(now, self._offer_text())
-        else:
+        saved = self.resume_from
+        if saved is None or saved == Place(0, 0, 0):
             self._play(Place(0, 0, 0), now)
+        elif self.offer:
+            self.mode = Mode.OFFER
+            self.place = saved
+            self._say_only(now, self._offer_text(), "Offering to carry on.")
+        else:
+            self._play(saved, now, preamble=("Carrying on from where you stopped.",), resuming=True)
 
     @property
     def finished(self) -> bool:
@@ -233,6 +238,7 @@ class Session:
         if command is Command.RESUME:
             return self._play(self.place, now, resuming=True, note="Carrying on from the saved place.")
         if command is Command.NEXT:
+            self.pace.targets.clear()
             return self._play(Place(0, 0, 0), now, preamble=("Starting from the beginning.",),
                               note="Starting from the beginning.")
         if command is Command.STOP:
@@ -486,12 +492,14 @@ class Session:
             here = f"{duration_words(view.seconds_left)} left."
         else:
             here = f"Step {view.step_number}, {view.label}."
-        steps_after = self.program.step_count - (part.number if part.kind is PartKind.STEP else 0)
         minutes = max(1, math.ceil(view.remaining / 60))
-        after = (f" {steps_after} more step{'s' if steps_after != 1 else ''} after this one, "
-                 f"about {minutes} minute{'s' if minutes != 1 else ''} in all.") if steps_after else \
-            f" This is the last step, about {minutes} minute{'s' if minutes != 1 else ''} to go."
-        return here + after
+        time_left = f"about {minutes} minute{'s' if minutes != 1 else ''}"
+        if part.kind is PartKind.OPENING:
+            return f"{here} Then {_steps(self.program.step_count)}, {time_left} in all."
+        steps_after = self.program.step_count - part.number
+        if not steps_after:
+            return f"{here} This is the last step, {time_left} to go."
+        return f"{here} {_steps(steps_after, 'more ')} after this one, {time_left} in all."
 
     def _help_text(self) -> str:
         words = [self._phrase(c) for c in Command if c is not Command.HELP]
@@ -511,3 +519,7 @@ class Session:
             where = "the safety points" if part.kind is PartKind.OPENING else "the very end"
         return (f"Welcome back. Last time you stopped at {where}. Say {self._phrase(Command.RESUME)} "
                 f"to carry on from there, or {self._phrase(Command.NEXT)} to start from the beginning.")
+
+
+def _steps(count: int, adjective: str = "") -> str:
+    return f"{count} {adjective}step{'s' if count != 1 else ''}"

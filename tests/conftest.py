@@ -1,0 +1,154 @@
+"""Shared fixtures: isolated user folders, the shipped config, and virtual-time session runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from voiceguide.clock import VirtualClock
+from voiceguide.commands import Command
+from voiceguide.config import Config, load_config
+from voiceguide.cues import Count, Cue, Say, Silence, Tone
+from voiceguide.routine_loader import load_routine, parse_routine
+from voiceguide.runner import ScriptedInbox, run
+from voiceguide.session import Session
+from voiceguide.timeline import PlaySettings, Program, Wording, expand
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILTIN = ROOT / "voiceguide" / "routines"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Every test gets its own config and state folders, so no test sees the developer's files."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config(Path("/nonexistent/config.yaml"))
+
+
+def speech_time(text: str) -> float:
+    """Deterministic stand-in for clip lengths: 50 ms a character plus 100 ms."""
+    return 0.05 * len(text) + 0.1
+
+
+@dataclass
+class Recording:
+    """Everything a session sent to its sink, with due times."""
+
+    cues: list[tuple[float, Cue]] = field(default_factory=list)
+
+    def __call__(self, cue: Cue, at: float) -> None:
+        self.cues.append((at, cue))
+
+    def said(self, after: float = float("-inf")) -> list[str]:
+        return [c.text for at, c in self.cues if isinstance(c, Say) and at >= after]
+
+    def counts(self, after: float = float("-inf"), before: float = float("inf")) -> list[tuple[float, Count]]:
+        return [(at, c) for at, c in self.cues if isinstance(c, Count) and after <= at < before]
+
+    def tones(self) -> list[tuple[float, Tone]]:
+        return [(at, c) for at, c in self.cues if isinstance(c, Tone)]
+
+    def silences(self) -> list[float]:
+        return [at for at, c in self.cues if isinstance(c, Silence)]
+
+    def first_said_at(self, text: str, after: float = float("-inf")) -> float:
+        return next(at for at, c in self.cues if isinstance(c, Say) and c.text == text and at >= after)
+
+
+def program_for(routine, config: Config, wording: Wording = Wording.FULL, count_in: bool = True,
+                rest: float | None = None) -> Program:
+    settings = PlaySettings(intensity=routine.intensity or config.intensity, tempo=config.timing.tempo,
+                            rest=config.timing.rest if rest is None else rest, count_in=count_in, wording=wording)
+    return expand(routine, settings, config.vocabulary())
+
+
+@dataclass
+class Run:
+    session: Session
+    recording: Recording
+    clock: VirtualClock
+
+
+def play_script(program: Program, config: Config, script: list[tuple[float, Command]] = (), *,
+                resume_from=None, offer: bool = False, until: float | None = None,
+                lookahead: float = 0.0, speech=speech_time) -> Run:
+    """Run `program` in virtual time with commands at chosen instants; returns what happened."""
+    recording = Recording()
+    clock = VirtualClock()
+    session = Session(program, config.vocabulary(), speech, recording, tempo_change=config.timing.tempo_change,
+                      resume_from=resume_from, offer=offer, lookahead=lookahead)
+    if until is not None:
+        script = list(script)
+        inbox = _StopAt(clock, script, until)
+    else:
+        inbox = ScriptedInbox(clock, script)
+    run(session, clock, inbox)
+    return Run(session, recording, clock)
+
+
+class _StopAt(ScriptedInbox):
+    """A scripted inbox that ends the run at a given virtual instant."""
+
+    def __init__(self, clock, script, until):
+        super().__init__(clock, script)
+        self.until = until
+
+    def wait(self, deadline):
+        from voiceguide.runner import InboxExhausted
+
+        if deadline is None or deadline > self.until:
+            if not self.script or self.script[0][0] > self.until:
+                self.clock.advance_to(self.until)
+                raise InboxExhausted
+        return super().wait(deadline)
+
+
+@pytest.fixture
+def lower_back(config):
+    return load_routine(BUILTIN / "lower-back.yaml", config.vocabulary().all_phrases()).routine
+
+
+def routine_from(text: str):
+    return parse_routine(text).routine
+
+
+SIMPLE = """
+id: simple
+title: Simple
+cautions: [Never press hard enough to hurt.]
+steps:
+  - id: push
+    name: Push
+    position: Sit.
+    instruction: Push down the spine.
+    brief: Push down.
+    reps: {count: 10-20, tempo: 1}
+    tips: [{at: 5, say: Keep the strokes long and even.}]
+  - id: circle
+    name: Circle
+    instruction: Circle with the thumbs.
+    reps:
+      count: 6
+      tempo: 1
+      phases: [clockwise, counterclockwise]
+  - id: hold
+    name: Hold
+    instruction: Press and hold the point.
+    timed: {duration: 60-120 s}
+    rest: 0
+"""
+
+
+@pytest.fixture
+def simple(config) -> Program:
+    return program_for(routine_from(SIMPLE), config, rest=5)

@@ -1,0 +1,335 @@
+"""The session engine in virtual time: whole routines, and every command at chosen instants."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SIMPLE, play_script, program_for, routine_from
+from voiceguide.commands import Command as C
+from voiceguide.cues import Count, Say, ToneKind
+from voiceguide.planner import Place
+from voiceguide.routine import Intensity
+from voiceguide.session import Mode
+from voiceguide.timeline import Wording
+
+
+def count_times(run, number, phase_index=0):
+    """Times of count `number` (the phase_index-th set that reaches it)."""
+    return [at for at, c in run.recording.counts() if c.number == number][phase_index]
+
+
+@pytest.fixture
+def baseline(simple, config):
+    return play_script(simple, config)
+
+
+def test_whole_routine_runs_in_virtual_time_with_exact_beats(lower_back, config):
+    program = program_for(lower_back, config)
+    run = play_script(program, config)
+    assert run.session.mode is Mode.FINISHED
+    assert run.session.completed == set(range(1, len(lower_back.steps) + 1))
+    assert run.clock.now() > 600  # a real session of over ten minutes, run in virtual time
+    # Every set counts 1..target, and every beat lands exactly on start + n * tempo: no drift.
+    sets, current = [], []
+    for at, count in run.recording.counts():
+        if count.number == 1 and current:
+            sets.append(current)
+            current = []
+        current.append((at, count))
+    sets.append(current)
+    assert len(sets) == 7  # 6 counted steps, one with two phases
+    for beats in sets:
+        numbers = [c.number for _, c in beats]
+        assert numbers == list(range(1, beats[0][1].target + 1))
+        first = beats[0][0]
+        intervals = {round(at - first - (c.number - 1) * (beats[1][0] - first), 9) for at, c in beats}
+        assert intervals == {0.0}
+
+
+def test_ranges_follow_intensity(config):
+    routine = routine_from(SIMPLE)
+    targets = {}
+    for intensity in ("gentle", "standard", "full"):
+        program = program_for(routine, config.with_overrides(intensity=Intensity(intensity)))
+        run = play_script(program, config)
+        targets[intensity] = max(c.number for _, c in run.recording.counts()[:25])
+    assert targets == {"gentle": 10, "standard": 15, "full": 20}
+
+
+def test_cautions_are_spoken_before_the_first_step(baseline):
+    said = baseline.recording.said()
+    assert said.index("Never press hard enough to hurt.") < said.index("Step 1 of 3: Push.")
+
+
+def test_count_in_before_every_set(baseline):
+    said = [(at, c) for at, c in baseline.recording.cues if isinstance(c, (Say, Count))]
+    for index, (at, cue) in enumerate(said):
+        if isinstance(cue, Count) and cue.number == 1:
+            assert said[index - 1][1] == Say("Ready, and", said[index - 1][1].role)
+
+
+def test_pause_mid_count_resumes_at_the_same_count(simple, config, baseline):
+    t12 = count_times(baseline, 12)
+    run = play_script(simple, config, [(t12 + 0.4, C.PAUSE), (t12 + 30, C.RESUME)])
+    during_pause = run.recording.counts(after=t12 + 0.4, before=t12 + 30)
+    assert during_pause == []
+    assert run.recording.said(after=t12 + 30)[:2] == ["From 12.", "Ready, and"]
+    after = [c.number for _, c in run.recording.counts(after=t12 + 30)][:4]
+    assert after == [12, 13, 14, 15]
+    assert run.session.mode is Mode.FINISHED
+
+
+def test_pause_is_silent_at_once(simple, config, baseline):
+    t12 = count_times(baseline, 12)
+    run = play_script(simple, config, [(t12 + 0.4, C.PAUSE)], until=t12 + 20)
+    assert run.recording.silences()[-1] == pytest.approx(t12 + 0.4)
+    assert run.session.mode is Mode.PAUSED
+    assert run.session.place.progress == 12
+
+
+def test_pause_mid_sentence_restarts_that_sentence(simple, config, baseline):
+    caution_at = baseline.recording.first_said_at("Never press hard enough to hurt.")
+    run = play_script(simple, config, [(caution_at + 0.5, C.PAUSE), (caution_at + 10, C.RESUME)])
+    assert run.recording.said(after=caution_at + 10)[0] == "Never press hard enough to hurt."
+
+
+def test_pause_mid_hold_keeps_the_time_already_held(simple, config, baseline):
+    begin = baseline.recording.first_said_at("1 minute 30 seconds. Begin.")
+    hold_start = begin + 0.05 * len("1 minute 30 seconds. Begin.") + 0.1 + 0.3
+    pause_at = hold_start + 40.3
+    run = play_script(simple, config, [(pause_at, C.PAUSE), (pause_at + 100, C.RESUME)])
+    resumed = run.recording.said(after=pause_at + 100)[0]
+    assert resumed == "50 seconds to go."  # 90 - 40.3, rounded
+    done = next(at for at, t in run.recording.tones() if t.kind is ToneKind.HOLD_DONE)
+    resume_speech = 0.05 * len(resumed) + 0.1 + 0.3
+    assert done == pytest.approx(pause_at + 100 + resume_speech + 49.7)
+
+
+def test_hold_announcements(simple, config, baseline):
+    begin = baseline.recording.first_said_at("1 minute 30 seconds. Begin.")
+    origin = begin + 0.05 * len("1 minute 30 seconds. Begin.") + 0.4
+    said = {text: at - origin for at, c in baseline.recording.cues
+            if isinstance(c, Say) and at > begin for text in [c.text]}
+    assert said["Halfway."] == pytest.approx(45)
+    assert said["Thirty seconds left."] == pytest.approx(60)
+    assert [said[str(k)] for k in (5, 4, 3, 2, 1)] == pytest.approx([85, 86, 87, 88, 89])
+    assert "One minute left." not in said  # a 90 s hold is too short for it
+
+
+def test_next_skips_the_step_and_previous_goes_back(simple, config, baseline):
+    t5 = count_times(baseline, 5)
+    run = play_script(simple, config, [(t5, C.NEXT)])
+    assert run.recording.said(after=t5)[0] == "Step 2 of 3: Circle."
+    assert 1 in run.session.skipped and 1 not in run.session.completed
+    run = play_script(simple, config, [(t5, C.NEXT), (t5 + 2, C.PREVIOUS)])
+    assert run.recording.said(after=t5 + 2)[0] == "Step 1 of 3: Push."
+    assert 1 in run.session.completed  # played again to the end
+
+
+def test_previous_on_the_first_step_restarts_it(simple, config, baseline):
+    t5 = count_times(baseline, 5)
+    run = play_script(simple, config, [(t5, C.PREVIOUS)], until=t5 + 1)
+    assert run.recording.said(after=t5)[0] == "Step 1 of 3: Push."
+
+
+def test_repeat_says_the_instruction_and_restarts_the_set(simple, config, baseline):
+    t8 = count_times(baseline, 8)
+    run = play_script(simple, config, [(t8 + 0.2, C.REPEAT)], until=t8 + 20)
+    assert run.recording.said(after=t8 + 0.2)[:2] == ["Push down the spine.", "Ready, and"]
+    assert [c.number for _, c in run.recording.counts(after=t8 + 0.2)][:3] == [1, 2, 3]
+
+
+def test_slower_and_faster_change_the_beat_from_the_next_count(simple, config, baseline):
+    t3 = count_times(baseline, 3)
+    run = play_script(simple, config, [(t3 + 0.5, C.SLOWER)], until=t3 + 10)
+    beats = [at for at, c in run.recording.counts(after=t3 + 0.01)]
+    assert beats[0] == pytest.approx(t3 + 1.15)  # count 4 comes one new beat after count 3
+    assert beats[2] - beats[1] == pytest.approx(1.15)
+    run = play_script(simple, config, [(t3 + 0.5, C.FASTER)], until=t3 + 10)
+    beats = [at for at, c in run.recording.counts(after=t3 + 0.01)]
+    assert beats[2] - beats[1] == pytest.approx(1 / 1.15)
+
+
+def test_tempo_has_bounds(simple, config, baseline):
+    t3 = count_times(baseline, 3)
+    script = [(t3 + 0.1 * i, C.FASTER) for i in range(1, 9)]
+    run = play_script(simple, config, script, until=t3 + 10)
+    assert run.session.pace.tempo_factor == pytest.approx(0.5)
+    assert "That is the fastest pace." in run.recording.said()
+
+
+def test_tempo_change_outside_a_set_applies_to_later_sets(simple, config, baseline):
+    intro = baseline.recording.first_said_at("Step 2 of 3: Circle.")
+    run = play_script(simple, config, [(intro + 0.1, C.SLOWER)], until=intro + 40)
+    beats = [at for at, c in run.recording.counts(after=intro)]
+    assert beats[1] - beats[0] == pytest.approx(1.15)
+    assert run.recording.said(after=intro)[:3] == ["Step 2 of 3: Circle.", "A little slower.",
+                                                   "Circle with the thumbs."]
+
+
+def test_more_extends_toward_the_top_and_enough_ends_the_set(simple, config, baseline):
+    t3 = count_times(baseline, 3)
+    run = play_script(simple, config, [(t3 + 0.2, C.MORE), (t3 + 0.4, C.MORE)], until=t3 + 40)
+    numbers = [c for _, c in run.recording.counts(after=t3)]
+    assert max(c.number for c in numbers if c.target > 6) == 20
+    assert "Going to 20." in run.recording.said()
+    assert "This is already the full count." in run.recording.said()
+    run = play_script(simple, config, [(t3 + 0.2, C.ENOUGH)], until=t3 + 5)
+    assert run.recording.counts(after=t3 + 0.2) == []
+    assert run.recording.said(after=t3 + 0.2)[0].startswith("Rest for 5 seconds.")
+    assert 1 in run.session.completed
+
+
+def test_more_on_a_fixed_count_is_refused(simple, config, baseline):
+    circle = [at for at, c in baseline.recording.counts() if c.target == 6][2]
+    run = play_script(simple, config, [(circle + 0.1, C.MORE)], until=circle + 3)
+    assert "This is already the full count." in run.recording.said()
+    assert [c.number for _, c in run.recording.counts(after=circle + 0.01)] == [4, 5, 6]
+
+
+def test_undo_puts_back_the_place_before_a_misheard_next(simple, config, baseline):
+    t9 = count_times(baseline, 9)
+    run = play_script(simple, config, [(t9 + 0.3, C.NEXT), (t9 + 1.0, C.UNDO)], until=t9 + 12)
+    assert run.recording.said(after=t9 + 1.0)[:3] == ["Undone.", "From 9.", "Ready, and"]
+    assert [c.number for _, c in run.recording.counts(after=t9 + 1)][:2] == [9, 10]
+    assert 1 not in run.session.skipped
+
+
+def test_undo_restores_the_tempo(simple, config, baseline):
+    t3 = count_times(baseline, 3)
+    run = play_script(simple, config, [(t3 + 0.2, C.SLOWER), (t3 + 0.4, C.UNDO)], until=t3 + 20)
+    assert run.session.pace.tempo_factor == 1.0
+
+
+def test_undo_with_nothing_to_undo(simple, config, baseline):
+    t3 = count_times(baseline, 3)
+    run = play_script(simple, config, [(t3 + 0.2, C.UNDO)], until=t3 + 3)
+    assert "There is nothing to undo." in run.recording.said()
+    assert [c.number for _, c in run.recording.counts(after=t3 + 0.01)][:2] == [4, 5]  # the beat goes on
+
+
+def test_stop_asks_first_and_a_second_stop_ends(simple, config, baseline):
+    t6 = count_times(baseline, 6)
+    run = play_script(simple, config, [(t6 + 0.1, C.STOP)], until=t6 + 30)
+    assert run.session.mode is Mode.CONFIRM_STOP
+    assert run.recording.counts(after=t6 + 0.1) == []
+    run = play_script(simple, config, [(t6 + 0.1, C.STOP), (t6 + 3, C.STOP)])
+    assert run.session.mode is Mode.FINISHED
+    assert run.session.place == Place(1, 1, 6)  # the place is kept for next time
+    assert run.recording.said()[-1] == "Session ended. Your place is saved."
+
+
+def test_anything_but_stop_carries_on(simple, config, baseline):
+    t6 = count_times(baseline, 6)
+    run = play_script(simple, config, [(t6 + 0.1, C.STOP), (t6 + 3, C.RESUME)], until=t6 + 12)
+    assert run.recording.said(after=t6 + 3)[:3] == ["Carrying on.", "From 6.", "Ready, and"]
+    run = play_script(simple, config, [(t6 + 0.1, C.STOP), (t6 + 3, C.NEXT)], until=t6 + 5)
+    assert run.recording.said(after=t6 + 3)[0] == "Step 2 of 3: Circle."
+    run = play_script(simple, config, [(t6 + 0.1, C.STOP), (t6 + 3, C.FASTER)], until=t6 + 12)
+    assert run.session.mode is Mode.PLAYING and run.session.pace.tempo_factor < 1
+    run = play_script(simple, config, [(t6 + 0.1, C.STOP), (t6 + 3, C.PAUSE)], until=t6 + 12)
+    assert run.session.mode is Mode.PAUSED
+
+
+def test_status_tells_what_is_left_and_keeps_the_place(simple, config, baseline):
+    t5 = count_times(baseline, 5)
+    run = play_script(simple, config, [(t5 + 0.2, C.STATUS)], until=t5 + 15)
+    status = run.recording.said(after=t5 + 0.2)[0]
+    assert status.startswith("10 left in this set. 2 more steps after this one, about ")
+    assert run.recording.said(after=t5 + 0.2)[1:3] == ["From 5.", "Ready, and"]
+
+
+def test_status_names_the_phases_still_to_come(simple, config, baseline):
+    circle = [at for at, c in baseline.recording.counts() if c.target == 6][1]
+    run = play_script(simple, config, [(circle + 0.1, C.STATUS)], until=circle + 1)
+    assert run.recording.said(after=circle)[0].startswith("4 left in this set. Then counterclockwise.")
+
+
+def test_help_lists_the_phrases(simple, config, baseline):
+    t5 = count_times(baseline, 5)
+    run = play_script(simple, config, [(t5, C.HELP)], until=t5 + 1)
+    assert run.recording.said(after=t5)[0] == ("You can say: pause, resume, next, back, repeat, stop, slower, "
+                                                "faster, more, enough, undo, or how many left.")
+
+
+def test_next_and_previous_during_cautions_move_one_point(simple, config, baseline):
+    caution = baseline.recording.first_said_at("Never press hard enough to hurt.")
+    run = play_script(simple, config, [(caution + 0.2, C.NEXT)], until=caution + 1)
+    assert run.recording.said(after=caution + 0.2)[0].startswith("You can say pause at any time")
+    run = play_script(simple, config, [(caution + 0.2, C.PREVIOUS)], until=caution + 1)
+    assert run.recording.said(after=caution + 0.2)[0] == "First, some safety points."
+
+
+def test_commands_while_paused(simple, config, baseline):
+    t4 = count_times(baseline, 4)
+    run = play_script(simple, config, [(t4, C.PAUSE), (t4 + 1, C.STATUS), (t4 + 9, C.SLOWER), (t4 + 10, C.MORE)],
+                      until=t4 + 30)
+    assert run.session.mode is Mode.PAUSED
+    assert run.recording.counts(after=t4 + 0.01) == []
+    assert run.session.pace.tempo_factor == pytest.approx(1.15)
+    assert run.session.pace.targets == {(1, 1): 20}
+    run = play_script(simple, config, [(t4, C.PAUSE), (t4 + 1, C.NEXT)], until=t4 + 3)
+    assert run.session.mode is Mode.PLAYING
+    assert run.recording.said(after=t4 + 1)[0] == "Step 2 of 3: Circle."
+
+
+def test_resume_while_playing_and_pause_while_paused_are_harmless(simple, config, baseline):
+    t4 = count_times(baseline, 4)
+    run = play_script(simple, config, [(t4 + 0.1, C.RESUME), (t4 + 0.5, C.PAUSE), (t4 + 0.7, C.PAUSE)],
+                      until=t4 + 5)
+    assert run.session.mode is Mode.PAUSED and run.session.place.progress == 4
+    assert [c.number for _, c in run.recording.counts(after=t4)] == [4]
+
+
+def test_offer_to_carry_on_from_a_saved_place(simple, config):
+    saved = Place(1, 1, 7)
+    run = play_script(simple, config, [(5, C.RESUME)], resume_from=saved, offer=True, until=30)
+    offer = run.recording.said()[0]
+    assert offer.startswith("Welcome back. Last time you stopped at step 1, Push, at count 7.")
+    assert [c.number for _, c in run.recording.counts()][:2] == [7, 8]
+    run = play_script(simple, config, [(5, C.NEXT)], resume_from=saved, offer=True, until=10)
+    assert run.recording.said(after=5)[:2] == ["Starting from the beginning.", "Simple."]
+
+
+def test_resume_without_offer_carries_on_at_once(simple, config):
+    run = play_script(simple, config, resume_from=Place(2, 4, 3), until=8)
+    assert run.recording.said()[0] == "Carrying on from where you stopped."
+    assert run.recording.said()[1] == "From 3."
+    assert run.recording.counts()[0][1].number == 3
+
+
+def test_tones_verbosity_counts_with_tones_only(config):
+    program = program_for(routine_from(SIMPLE), config, wording=Wording.TONES)
+    run = play_script(program, config)
+    assert run.recording.counts() and not any(c.voiced for _, c in run.recording.counts())
+    assert "Push down." in run.recording.said()  # brief instruction
+
+
+def test_numbers_too_long_for_the_beat_are_voiced_every_few_counts(config):
+    fast = SIMPLE.replace("reps: {count: 10-20, tempo: 1}", "reps: {count: 30, tempo: 0.4}").replace(
+        "    tips: [{at: 5, say: Keep the strokes long and even.}]\n", "")
+    program = program_for(routine_from(fast), config)
+    run = play_script(program, config, speech=lambda text: 0.6 if text.isdigit() else 0.05 * len(text))
+    voiced = [c.number for _, c in run.recording.counts() if c.voiced and c.target == 30]
+    assert voiced == [1] + list(range(2, 31, 2))  # every second number at 0.4 s per count
+
+
+def test_a_tip_mutes_the_counts_it_would_overlap(baseline):
+    at_tip = baseline.recording.first_said_at("Keep the strokes long and even.")
+    counts = baseline.recording.counts(after=at_tip - 1.0, before=at_tip + 2.0)
+    assert [(c.number, c.voiced) for _, c in counts] == [(5, True), (6, False), (7, True)]
+
+
+def test_lookahead_sends_cues_early_with_their_due_times(simple, config, baseline):
+    run = play_script(simple, config, lookahead=0.25)
+    assert [at for at, _ in run.recording.cues] == [at for at, _ in baseline.recording.cues]
+
+
+def test_rest_announces_what_comes_next(baseline):
+    assert "Rest for 5 seconds. Coming up: Circle." in baseline.recording.said()
+
+
+def test_phase_change_is_announced_with_a_tone(baseline):
+    phase_tone = [at for at, t in baseline.recording.tones() if t.kind is ToneKind.PHASE]
+    assert len(phase_tone) == 1
+    assert baseline.recording.first_said_at("Now counterclockwise.") == phase_tone[0]

@@ -1,0 +1,79 @@
+"""Finding routines: by id among the built-ins and the user's own folder, or by path.
+
+The user's own routine wins over a built-in with the same id, so a user can adapt one by
+copying it. A broken file in the user's folder is listed with its problem and never stops the
+others from being found.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide import paths
+from voiceguide.errors import RoutineError, RoutineNotFound
+from voiceguide.routine_loader import LoadedRoutine, load_routine
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: Path
+    builtin: bool
+    loaded: LoadedRoutine | None
+    error: RoutineError | None
+
+    @property
+    def id(self) -> str:
+        return self.loaded.routine.id if self.loaded else self.path.stem
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+
+
+def entries(phrases: Iterable[str] = ()) -> list[Entry]:
+    """Every routine the user can play: their own first, then built-ins they do not shadow."""
+    phrases = list(phrases)
+    found: list[Entry] = []
+    seen: set[str] = set()
+    for folder, builtin in ((paths.user_routines_dir(), False), (paths.builtin_routines_dir(), True)):
+        for path in _files(folder):
+            try:
+                entry = Entry(path, builtin, load_routine(path, phrases), None)
+            except RoutineError as exc:
+                entry = Entry(path, builtin, None, exc)
+            if entry.id not in seen:
+                seen.add(entry.id)
+                found.append(entry)
+    return found
+
+
+def find(name: str, phrases: Iterable[str] = ()) -> LoadedRoutine:
+    """Load the routine `name` names: a path to a file, or an id."""
+    phrases = list(phrases)
+    as_path = Path(name).expanduser()
+    if as_path.suffix in SUFFIXES or "/" in name or as_path.is_file():
+        if not as_path.exists():
+            raise RoutineNotFound(f"{name}: no such routine file")
+        return load_routine(as_path, phrases)
+    for folder in (paths.user_routines_dir(), paths.builtin_routines_dir()):
+        for suffix in SUFFIXES:
+            candidate = folder / f"{name}{suffix}"
+            if candidate.is_file():
+                return load_routine(candidate, phrases)
+    known = entries(phrases)
+    for entry in known:
+        if entry.id == name:
+            if entry.error:
+                raise entry.error
+            return entry.loaded
+    ids = [entry.id for entry in known]
+    hint = difflib.get_close_matches(name, ids, n=1, cutoff=0.5)
+    suggestion = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(ids)})"
+    raise RoutineNotFound(f"no routine called '{name}'{suggestion} `voiceguide list` shows them all.")

@@ -1,0 +1,211 @@
+"""The `voiceguide` command: list, show, validate, play, config.
+
+This is the edge where errors become one clear line each; nothing below prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import enum
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from voiceguide import __version__, catalog, paths
+from voiceguide.config import Config, Verbosity, load_config
+from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
+from voiceguide.placestore import PlaceStore
+from voiceguide.player import build_program, estimated_seconds, play
+from voiceguide.routine import Intensity, Reps, Routine
+from voiceguide.routine_loader import TEMPO_RANGE, load_routine
+
+
+def _minutes(seconds: float) -> str:
+    return f"{max(1, round(seconds / 60))} min"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voiceguide",
+                                     description="Hands-free, voice-guided self-massage routines.")
+    parser.add_argument("--version", action="version", version=f"voiceguide {__version__}")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help=f"settings file to use instead of {paths.user_config_file()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    commands.add_parser("list", help="list the routines you can play",
+                        description="List built-in routines and your own (in "
+                                    f"{paths.user_routines_dir()}).")
+    show = commands.add_parser("show", help="show a routine's steps, cautions and notes",
+                               description="Show a routine: its steps, counts, durations, cautions and notes.")
+    show.add_argument("routine", metavar="ROUTINE", help="a routine id (see `voiceguide list`) or a file path")
+
+    validate = commands.add_parser("validate", help="check routine files",
+                                   description="Check routine files strictly; every problem is reported "
+                                               "with its file, line and field. Exit status 1 if any fails.")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="routine files (or ids)")
+
+    play_parser = commands.add_parser("play", help="play a routine",
+                                      description="Play a routine at the real pace with a live view. Keys: "
+                                                  "space pause/resume, n next, p back, r repeat, + faster, "
+                                                  "- slower, m more, e enough, u undo, s status, h help, "
+                                                  "q stop (twice). Ctrl-C ends at once; your place is kept.")
+    play_parser.add_argument("routine", nargs="?", metavar="ROUTINE",
+                             help="a routine id or file (default: the 'routine' setting)")
+    start = play_parser.add_mutually_exclusive_group()
+    start.add_argument("--resume", action="store_true", help="carry on from where the last session stopped")
+    start.add_argument("--restart", action="store_true", help="start from the beginning, ignoring a saved place")
+    play_parser.add_argument("--intensity", choices=[i.value for i in Intensity],
+                             help="how much of each range to do")
+    play_parser.add_argument("--verbosity", choices=[v.value for v in Verbosity], help="how much is said")
+    play_parser.add_argument("--tempo", type=_tempo, metavar="SECONDS",
+                             help="seconds per repetition where a step sets none")
+    play_parser.add_argument("--rate", type=_rate, metavar="WPM", help="speaking rate, words per minute")
+
+    commands.add_parser("config", help="print the settings in force",
+                        description="Print the settings in force: the shipped defaults, your file, and flags.")
+    return parser
+
+
+def _bounded(low: float, high: float, what: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g} {what}")
+        return value
+    return parse
+
+
+_tempo = _bounded(*TEMPO_RANGE, "seconds")
+_rate = _bounded(80, 400, "words per minute")
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config}
+        return handler[args.command](args, config, out, err)
+    except FileProblems as exc:
+        for problem in exc.problems:
+            err.write(f"voiceguide: error: {problem}\n")
+        return 2
+    except VoiceguideError as exc:
+        err.write(f"voiceguide: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        err.write("\nvoiceguide: interrupted. Your place is saved: play the routine again to carry on.\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _list(args, config: Config, out: TextIO, err: TextIO) -> int:
+    found = catalog.entries(config.vocabulary().all_phrases())
+    width = max((len(entry.id) for entry in found), default=10)
+    for entry in found:
+        origin = "built-in" if entry.builtin else "yours"
+        if entry.loaded:
+            routine = entry.loaded.routine
+            length = _minutes(estimated_seconds(build_program(routine, config), config))
+            out.write(f"{entry.id:<{width}}  {routine.title}  ({len(routine.steps)} steps, ~{length}, "
+                      f"for {routine.audience}, {origin})\n")
+        else:
+            first = entry.error.problems[0] if entry.error.problems else "invalid"
+            out.write(f"{entry.id:<{width}}  [cannot be played: {first}]\n")
+    return 0
+
+
+def _show(args, config: Config, out: TextIO, err: TextIO) -> int:
+    loaded = catalog.find(args.routine, config.vocabulary().all_phrases())
+    routine = loaded.routine
+    out.write(_describe(routine, config))
+    for warning in loaded.warnings:
+        err.write(f"voiceguide: warning: {warning}\n")
+    return 0
+
+
+def _describe(routine: Routine, config: Config) -> str:
+    lines = [routine.title, "=" * len(routine.title), routine.description, "",
+             f"For: {'yourself' if routine.audience == 'self' else 'a partner (narrated to the giver)'}",
+             "Length: " + ", ".join(
+                 f"~{_minutes(estimated_seconds(build_program(routine, config.with_overrides(intensity=i)), config))} "
+                 f"{i.value}" for i in Intensity), "", "Cautions (spoken before it starts):"]
+    lines += [f"  - {caution}" for caution in routine.cautions] or ["  (none)"]
+    lines += ["", "Steps:"]
+    for number, step in enumerate(routine.steps, start=1):
+        work = step.work
+        if isinstance(work, Reps):
+            what = f"{work.count.describe('times')} at {work.tempo or config.timing.tempo:g} s each"
+            if work.phases:
+                what += ", " + " then ".join(
+                    f"{phase.name}" + (f" ({phase.count.describe()})" if phase.count else "") for phase in work.phases)
+        else:
+            what = f"{work.duration.describe('seconds')}" + (f", until {work.until}" if work.until else "")
+        lines.append(f"  {number}. {step.name} [{step.id}]: {what}")
+        if step.position:
+            lines.append(f"     Position: {step.position}")
+        lines.append(f"     {step.instruction}")
+    if routine.notes:
+        lines += ["", "Notes:"] + [f"  - {note}" for note in routine.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _validate(args, config: Config, out: TextIO, err: TextIO) -> int:
+    phrases = config.vocabulary().all_phrases()
+    failed = 0
+    for name in args.files:
+        try:
+            path = Path(name)
+            loaded = load_routine(path, phrases) if path.exists() or "/" in name or path.suffix else \
+                catalog.find(name, phrases)
+        except RoutineError as exc:
+            failed += 1
+            for problem in exc.problems:
+                err.write(f"{problem}\n")
+            continue
+        except VoiceguideError as exc:
+            failed += 1
+            err.write(f"{name}: {exc}\n")
+            continue
+        for warning in loaded.warnings:
+            err.write(f"{warning} (warning)\n")
+        routine = loaded.routine
+        out.write(f"ok: {name} ({routine.id}: {len(routine.steps)} steps)\n")
+    return 1 if failed else 0
+
+
+def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
+    config = config.with_overrides(**{"intensity": Intensity(args.intensity) if args.intensity else None,
+                                      "verbosity": Verbosity(args.verbosity) if args.verbosity else None,
+                                      "timing.tempo": args.tempo, "speech.rate": int(args.rate) if args.rate else None})
+    loaded = catalog.find(args.routine or config.routine, config.vocabulary().all_phrases())
+    resume = True if args.resume else False if args.restart else None
+    result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, out=out, err=err)
+    out.write(f"{result.summary}\n")
+    return 0
+
+
+def _config(args, config: Config, out: TextIO, err: TextIO) -> int:
+    def plain(value):
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, dict):
+            return {plain(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (tuple, list)):
+            return [plain(v) for v in value]
+        return value
+
+    data = {field.name: plain(getattr(config, field.name)) for field in dataclasses.fields(config)}
+    for key, value in list(data.items()):
+        if dataclasses.is_dataclass(getattr(config, key)):
+            data[key] = plain(dataclasses.asdict(getattr(config, key)))
+    out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return 0

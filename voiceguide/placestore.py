@@ -1,0 +1,120 @@
+"""Crash-safe memory of where an unfinished session was, and how many sessions each routine has had.
+
+Each save replaces a small JSON file atomically (write, fsync, rename), so a crash or power cut
+leaves either the old place or the new one, never a torn file. Places are stored by step id,
+not index, so an edited routine still resumes at the right technique (from its start, if the
+routine changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide.planner import Place
+from voiceguide.routine import Routine
+from voiceguide.timeline import PartKind, Program
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class SavedSession:
+    place: Place
+    tempo_factor: float
+    targets: dict[tuple[int, int], float]
+    exact: bool
+    """False when the routine changed since: the place is then the start of the same step."""
+
+
+def fingerprint(routine: Routine) -> str:
+    return hashlib.sha256(repr(routine).encode("utf-8")).hexdigest()[:16]
+
+
+def _atomic_write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path) -> dict | None:
+    """The file's JSON object; a corrupt file is set aside (renamed .corrupt), never deleted."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        path.replace(path.with_suffix(".corrupt"))
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class PlaceStore:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _place_file(self, routine_id: str) -> Path:
+        return self.folder / "places" / f"{routine_id}.json"
+
+    def save(self, program: Program, place: Place, tempo_factor: float,
+             targets: dict[tuple[int, int], float]) -> None:
+        part = program.parts[min(place.part, len(program.parts) - 1)]
+        anchor = part.step.id if part.step else part.kind.value
+        _atomic_write(self._place_file(program.routine.id), {
+            "format": FORMAT, "routine": program.routine.id, "fingerprint": fingerprint(program.routine),
+            "anchor": anchor, "part": place.part, "segment": place.segment, "progress": place.progress,
+            "tempo_factor": tempo_factor, "targets": [[p, s, v] for (p, s), v in targets.items()],
+            "saved_at": time.time(),
+        })
+
+    def load(self, program: Program) -> SavedSession | None:
+        data = _read(self._place_file(program.routine.id))
+        if not data or data.get("format") != FORMAT:
+            return None
+        try:
+            place = Place(int(data["part"]), int(data["segment"]), float(data["progress"]))
+            anchor = str(data["anchor"])
+            tempo = float(data.get("tempo_factor", 1.0))
+            targets = {(int(p), int(s)): float(v) for p, s, v in data.get("targets", [])}
+        except (KeyError, TypeError, ValueError):
+            return None
+        if data.get("fingerprint") == fingerprint(program.routine) and self._valid(program, place):
+            return SavedSession(place, tempo, targets, exact=True)
+        for index, part in enumerate(program.parts):
+            if (part.step and part.step.id == anchor) or (part.step is None and part.kind.value == anchor
+                                                          and part.kind is not PartKind.CLOSING):
+                return SavedSession(Place(index, 0, 0), tempo, {}, exact=False)
+        return None
+
+    @staticmethod
+    def _valid(program: Program, place: Place) -> bool:
+        return 0 <= place.part < len(program.parts) and 0 <= place.segment < len(program.parts[place.part].segments)
+
+    def clear(self, routine_id: str) -> None:
+        self._place_file(routine_id).unlink(missing_ok=True)
+
+    def _counts_file(self) -> Path:
+        return self.folder / "sessions.json"
+
+    def sessions_played(self, routine_id: str) -> int:
+        value = (_read(self._counts_file()) or {}).get(routine_id, 0)
+        return value if isinstance(value, int) else 0
+
+    def record_finished(self, routine_id: str) -> None:
+        counts = _read(self._counts_file()) or {}
+        previous = counts.get(routine_id)
+        counts[routine_id] = (previous if isinstance(previous, int) else 0) + 1
+        _atomic_write(self._counts_file(), counts)
