@@ -103,17 +103,31 @@ def _steps(check: Checker, data: LineMap) -> list[Step]:
         if not isinstance(item, LineMap):
             check.problem(check.line_of(items, index), field, f"a step must be a mapping, not {describe(item)}")
             continue
-        step = _step(check, item, field)
-        if step is None:
-            continue
-        if step.id in first_line:
+        step_id = _raw_step_id(item)
+        if step_id in first_line:
             check.problem(check.line_of(item, "id") or item.line, join(field, "id"),
-                          f"step id '{step.id}' is used twice (first on line {first_line[step.id]}); "
+                          f"step id '{step_id}' is used twice (first on line {first_line[step_id]}); "
                           "give each step its own id")
-        else:
-            first_line[step.id] = check.line_of(item, "id") or item.line
-        steps.append(step)
+        elif step_id:
+            first_line[step_id] = check.line_of(item, "id") or item.line
+        step = _step(check, item, field)
+        if step is not None:
+            steps.append(step)
     return steps
+
+
+def _raw_step_id(item: LineMap) -> str | None:
+    """The id a step has or will get (from its name), before the step is validated."""
+    given, name = item.get("id"), item.get("name")
+    if isinstance(given, str) and given.strip():
+        return given.strip()
+    if isinstance(name, str) and name.strip():
+        return _slug(name)
+    return None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "step"
 
 
 def _step(check: Checker, item: LineMap, field: str) -> Step | None:
@@ -122,7 +136,7 @@ def _step(check: Checker, item: LineMap, field: str) -> Step | None:
     name = check.text(item, "name", field)
     step_id = check.text(item, "id", field, required=False, default=None)
     if step_id is None and name:
-        step_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "step"
+        step_id = _slug(name)
     elif step_id and not _ID.match(step_id):
         check.problem(check.line_of(item, "id"), join(field, "id"),
                       "use lower-case letters, digits and dashes only (like 'press-waist')")
@@ -298,12 +312,14 @@ def narration(routine: Routine) -> Iterator[tuple[str, str]]:
 
 
 def _warn_command_phrases(check: Checker, data: LineMap, routine: Routine, phrases: Iterable[str]) -> None:
-    patterns = [(p, re.compile(rf"\b{re.escape(p)}\b", re.IGNORECASE)) for p in sorted(set(phrases), key=len)]
+    patterns = [(p, re.compile(rf"\b{re.escape(p)}\b", re.IGNORECASE)) for p in set(phrases)]
     if not patterns:
         return
     lines = _step_lines(data)
     for field, text in narration(routine):
-        heard = [phrase for phrase, pattern in patterns if pattern.search(text)]
+        found = sorted((match.start(), phrase) for phrase, pattern in patterns if (match := pattern.search(text)))
+        heard = [phrase for _, phrase in found
+                 if not any(other != phrase and re.search(rf"\b{re.escape(phrase)}\b", other) for _, other in found)]
         if heard:
             check.warn(lines.get(field.split(".")[0]), field,
                        f"says the command word{'s' if len(heard) > 1 else ''} {', '.join(repr(h) for h in heard)}; "

@@ -1,0 +1,87 @@
+"""The built-in routines: valid, free of command words, and faithful to the sources' numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import BUILTIN, ROOT
+from voiceguide.routine import Reps, Span, Timed
+from voiceguide.routine_loader import load_routine
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def load(name, config):
+    return load_routine(BUILTIN / f"{name}.yaml", config.vocabulary().all_phrases())
+
+
+@pytest.mark.parametrize("name", ["lower-back", "lower-back-and-leg", "partner-back", "gentle-lower-back"])
+def test_builtin_is_valid_and_says_no_command_word(name, config):
+    loaded = load(name, config)
+    assert loaded.warnings == []
+    routine = loaded.routine
+    assert routine.id == name
+    text = " ".join(routine.cautions).lower()
+    assert "diagnos" in text  # get a diagnosis first
+    assert "skin" in text and "spin" in text  # not with severe spine disease or skin conditions
+    assert "never" in text and "hurt" in text or "pain" in text  # pressure never causes pain
+    assert "if pain grows" in text or "pain grows" in text  # stop if pain grows
+
+
+def work(routine, step_id):
+    return next(step.work for step in routine.steps if step.id == step_id)
+
+
+def test_ten_techniques_keep_every_count_and_duration(config):
+    routine = load("lower-back", config).routine
+    assert len(routine.steps) == 10
+    assert work(routine, "push").count == Span(30, 50)
+    press = work(routine, "press-circles")
+    assert press.count == Span(36, 36) and [p.name for p in press.phases] == ["clockwise", "counterclockwise"]
+    assert work(routine, "pinch").count == Span(15, 20)
+    assert work(routine, "tap").count == Span(30, 30)
+    assert work(routine, "scratch").count == Span(36, 36)
+    assert work(routine, "shake").count == Span(15, 20)
+    assert work(routine, "renzhong").duration == Span(60, 120)
+    assert work(routine, "weizhong").duration == Span(60, 120)
+    assert isinstance(work(routine, "rub"), Timed) and "warm" in work(routine, "rub").until
+    assert isinstance(work(routine, "roll"), Timed)
+    notes = " ".join(routine.notes).lower()
+    assert "posture" in notes and "rest" in notes and "strengthen" in notes  # seed 001's advice
+
+
+def test_lower_back_and_leg_counts(config):
+    routine = load("lower-back-and-leg", config).routine
+    assert [s.id for s in routine.steps][:2] == ["mingmen", "shenshu"]
+    lunge = work(routine, "lunge-push")
+    assert lunge.count == Span(4, 10) and len(lunge.phases) == 2  # 4-10 times a side
+    assert work(routine, "bend-pinch").count == Span(5, 10)
+    pound = work(routine, "pound")
+    assert sum(p.low for p in [pound.count] * len(pound.phases)) == 20
+    assert sum(p.high for p in [pound.count] * len(pound.phases)) == 30  # 20-30 in all
+
+
+def test_partner_routine_is_narrated_to_the_giver(config):
+    routine = load("partner-back", config).routine
+    assert routine.audience == "partner"
+    text = " ".join(s.position or "" for s in routine.steps)
+    for point in ("BL23", "BL40", "GV4"):
+        assert point in text
+
+
+def test_gentle_session_has_warm_up_and_aftercare(config):
+    ids = [s.id for s in load("gentle-lower-back", config).routine.steps]
+    assert ids[0] == "warm-up" and ids[1] == "oil" and ids[-2:] == ["stretch", "rest"]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds are not beside this checkout")
+def test_no_sentence_is_copied_from_the_sources(config):
+    """Facts come from the seeds, but every sentence must be our own: no 8-word run is shared."""
+    def runs(text):
+        words = [w.strip(".,;:()!?").lower() for w in text.split()]
+        return {" ".join(words[i:i + 8]) for i in range(len(words) - 7)}
+
+    source = set().union(*(runs(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")))
+    for path in BUILTIN.glob("*.yaml"):
+        shared = runs(path.read_text(encoding="utf-8")) & source
+        assert not shared, f"{path.name} copies: {sorted(shared)[:3]}"
