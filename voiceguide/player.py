@@ -72,10 +72,10 @@ class _PlaceSaver:
         state = (self.session.place, self.session.pace.tempo_factor, tuple(sorted(self.session.pace.targets.items())))
         if state == self._last:
             return
-        self._last = state
         try:
             self.store.save(self.program, self.session.place, self.session.pace.tempo_factor,
                             self.session.pace.targets)
+            self._last = state
         except OSError as exc:
             self._failed = True
             self.warn(f"cannot save your place ({exc.strerror or exc}); the session goes on")
@@ -117,14 +117,18 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     def run_session() -> None:
         run(session, clock, inbox, refresh=REFRESH_SECONDS, on_tick=on_tick, on_command=on_command)
 
-    if interactive:
-        with keys.running(sys.stdin):
+    try:
+        if interactive:
+            with keys.running(sys.stdin):
+                run_session()
+        else:
+            LineReader(inbox.put, config.vocabulary(), keys,
+                       lambda text: warn(f"unknown command '{text}' "
+                                         f"(try: {', '.join(config.vocabulary().all_phrases())})")).start(sys.stdin)
             run_session()
-    else:
-        LineReader(inbox.put, config.vocabulary(), keys,
-                   lambda text: warn(f"unknown command '{text}' (try: {', '.join(config.vocabulary().all_phrases())})")
-                   ).start(sys.stdin)
-        run_session()
+    except KeyboardInterrupt:
+        saver(clock.now())  # the very last place, however the interrupt fell
+        raise
     return _finish(session, program, store)
 
 

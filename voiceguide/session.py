@@ -128,18 +128,21 @@ class Session:
         return min(times) if times else None
 
     def advance(self, now: float) -> None:
-        """Send every cue due by `now` (plus lookahead) and move the place along."""
-        while self._emit < len(self._plan) and self._plan[self._emit].at - self.lookahead <= now:
-            item = self._plan[self._emit]
-            if item.cue is not None:
-                self.sink(item.cue, item.at)
-            self._emit += 1
+        """Move the place along and send every cue due by `now` (plus lookahead).
+
+        The place moves first, so whoever saves it never lags behind what the user has heard.
+        """
         while self._commit < len(self._plan) and self._plan[self._commit].at <= now:
             item = self._plan[self._commit]
             if item.place is not None and self.mode is Mode.PLAYING:
                 self._note_completion(self.place, item.place)
                 self._move_to(item.place, item.at, item.ticking)
             self._commit += 1
+        while self._emit < len(self._plan) and self._plan[self._emit].at - self.lookahead <= now:
+            item = self._plan[self._emit]
+            if item.cue is not None:
+                self.sink(item.cue, item.at)
+            self._emit += 1
 
     def handle(self, command: Command, now: float) -> Outcome:
         """Act on a command at once; returns what was done."""
@@ -350,6 +353,7 @@ class Session:
     def _end_now(self, now: float) -> Outcome:
         self.sink(Silence(), now)
         self.sink(Tone(ToneKind.FINISHED), now)
+        self._clear_plan()
         self._move_to(finished_place(self.program), now, ticking=False)
         return Outcome(True, "Finished.")
 
@@ -435,7 +439,6 @@ class Session:
         self.place, self._committed_at, self._ticking = place, at, ticking
         if place == finished_place(self.program):
             self.mode = Mode.FINISHED
-            self._clear_plan()
 
     def _note_completion(self, old: Place, new: Place) -> None:
         """Playing on past the end of a step's last work segment completes that step."""

@@ -1,0 +1,193 @@
+"""The `voiceguide` command run for real, as a user runs it: subprocesses, pipes, a terminal, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import DATA, ROOT
+
+TINY = str(DATA / "tiny.yaml")
+FAST = ["--rate", "400"]
+
+
+def voiceguide(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "voiceguide", *args], input=stdin, capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT, env=os.environ.copy())
+
+
+class Live:
+    """A running voiceguide whose output is read as it comes (from a pipe or a terminal)."""
+
+    def __init__(self, *args: str, terminal: bool = False):
+        self.output = ""
+        env = dict(os.environ, COLUMNS="120", LINES="40")
+        if terminal:
+            self.master, slave = pty.openpty()
+            self.process = subprocess.Popen([sys.executable, "-m", "voiceguide", *args], stdin=slave,
+                                            stdout=slave, stderr=slave, cwd=ROOT, env=env, close_fds=True)
+            os.close(slave)
+            self.read_fd = self.master
+        else:
+            self.process = subprocess.Popen([sys.executable, "-m", "voiceguide", *args], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+            self.read_fd = self.process.stdout.fileno()
+
+    def wait_for(self, pattern: str, timeout: float = 30) -> str:
+        """Read until `pattern` (a regex) appears in the output; returns the output so far."""
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.output):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"never saw {pattern!r}; output was:\n{self.output}")
+            ready, _, _ = select.select([self.read_fd], [], [], remaining)
+            if ready:
+                try:
+                    chunk = os.read(self.read_fd, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    if not re.search(pattern, self.output):
+                        raise AssertionError(f"ended before {pattern!r}; output was:\n{self.output}")
+                    break
+                self.output += chunk.decode("utf-8", "replace")
+        return self.output
+
+    def send(self, text: str) -> None:
+        if self.read_fd == getattr(self, "master", None):
+            os.write(self.master, text.encode())
+        else:
+            self.process.stdin.write(text.encode())
+            self.process.stdin.flush()
+
+    def finish(self, timeout: float = 30) -> int:
+        try:
+            self.wait_for(r"\Z.", timeout=timeout)  # read to the end
+        except AssertionError:
+            pass
+        return self.process.wait(timeout=timeout)
+
+
+def test_list_show_validate_config_and_help():
+    listing = voiceguide("list")
+    assert listing.returncode == 0
+    assert re.search(r"^lower-back\s+Ten techniques for chronic lumbar pain\s+\(10 steps, ~\d+ min", listing.stdout, re.M)
+    shown = voiceguide("show", "lower-back")
+    assert "3. Push [push]: 30 to 50 times at 1.5 s each" in shown.stdout
+    assert "Cautions (spoken before it starts):" in shown.stdout
+    valid = voiceguide("validate", *[str(p) for p in (ROOT / "voiceguide" / "routines").glob("*.yaml")])
+    assert valid.returncode == 0 and valid.stdout.count("ok: ") == 4
+    assert "speech:\n  voice: ''\n  rate: 160" in voiceguide("config").stdout
+    for command in ("list", "show", "validate", "play", "config"):
+        helped = voiceguide(command, "--help")
+        assert helped.returncode == 0 and "usage: voiceguide" in helped.stdout
+
+
+def test_bad_input_gives_clear_lines_and_no_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: Bad Id\ntitle: x\nsteps:\n  - name: Push\n    instruction: Push.\n    reps: {count: 0}\n")
+    result = voiceguide("validate", str(bad), TINY)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{bad}:1: id: use lower-case letters, digits and dashes only (like 'lower-back')",
+        f"{bad}:6: steps[1].reps.count: must be between 1 and 1000 (got 0)",
+    ]
+    assert f"ok: {TINY}" in result.stdout
+    missing = voiceguide("play", "lowerback")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == ("voiceguide: error: no routine called 'lowerback'; did you mean "
+                                      "'lower-back'? `voiceguide list` shows them all.")
+    config = tmp_path / "c.yaml"
+    config.write_text("speech:\n  rate: fast\n")
+    broken = voiceguide("--config", str(config), "list")
+    assert broken.returncode == 2
+    assert broken.stderr.strip() == f"voiceguide: error: {config}:2: speech.rate: must be a whole number, not the text 'fast'"
+    flag = voiceguide("play", "--tempo", "0")
+    assert flag.returncode == 2 and "must be between 0.3 and 10 seconds" in flag.stderr
+    for result in (result, missing, broken, flag):
+        assert "Traceback" not in result.stderr
+
+
+def test_play_runs_a_routine_to_the_end_with_typed_commands():
+    live = Live("play", TINY, *FAST)
+    live.wait_for(r"Pressure should never hurt\.")
+    live.send("pause\n")
+    live.wait_for(r"> pause: Paused\.")
+    live.send("how many left\n")
+    live.wait_for(r"We are still on the safety points\. Then 2 steps")
+    live.send("resume\n")
+    live.wait_for(r"Ready, and")
+    live.send("zap\n")
+    assert live.finish() == 0
+    out = live.output
+    assert "voiceguide: unknown command 'zap'" in out
+    assert re.search(r"  1\n(.*\n)*?  \(?2\)?\n", out)
+    assert "That completes the routine. Well done." in out
+    assert out.rstrip().endswith("2 of 2 steps done.")
+    # a finished session leaves no saved place, and counts towards 'brief after the first sessions'
+    state = os.environ["XDG_STATE_HOME"]
+    assert not os.path.exists(f"{state}/voiceguide/places/tiny.json")
+    assert json.load(open(f"{state}/voiceguide/sessions.json")) == {"tiny": 1}
+
+
+def test_ctrl_c_ends_cleanly_and_the_place_is_kept():
+    live = Live("play", TINY, *FAST)
+    live.wait_for(r"Ready, and")
+    live.wait_for(r"\n  \(?2\)?\n")
+    live.process.send_signal(signal.SIGINT)
+    assert live.finish() == 130
+    assert "voiceguide: interrupted. Your place is saved: play the routine again to carry on." in live.output
+    assert "Traceback" not in live.output
+    saved = json.load(open(f"{os.environ['XDG_STATE_HOME']}/voiceguide/places/tiny.json"))
+    assert saved["anchor"] == "press" and saved["progress"] >= 2
+    again = Live("play", "--resume", TINY, *FAST)
+    again.wait_for(r"Carrying on from where you stopped\.\n  From \d\.\n  Ready, and")
+    assert again.finish() == 0
+    assert f"From {int(saved['progress'])}." in again.output
+
+
+def test_terminal_view_and_keys():
+    live = Live("play", TINY, *FAST, terminal=True)
+    live.wait_for(r"Safety first")
+    live.wait_for(r"keys  space pause/resume")
+    live.send(" ")
+    live.wait_for(r"\[PAUSED\]")
+    live.send("n")  # next point while paused: plays on
+    live.wait_for(r"last command  next")
+    live.send("n")
+    live.wait_for(r"Step 1 of 2 · Press")
+    live.wait_for(r"Count \d of 4 · 0\.4 s each")
+    live.send("q")
+    live.wait_for(r"\[STOP\? press q again\]")
+    live.send("q")
+    assert live.finish() == 0
+    assert "Session ended. Your place is saved." in live.output
+    assert re.search(r"0 of 2 steps done\. Your place is saved", live.output)
+
+
+def test_saved_place_is_offered_on_a_terminal():
+    first = Live("play", TINY, *FAST)
+    first.wait_for(r"\n  \(?3\)?\n")
+    first.process.send_signal(signal.SIGINT)
+    assert first.finish() == 130
+    live = Live("play", TINY, *FAST, terminal=True)
+    live.wait_for(r"Welcome back\. Last time you stopped at step 1, Press, at count \d")
+    live.send(" ")  # space answers "resume"
+    live.wait_for(r"From \d\.")
+    live.send("qq")
+    assert live.finish() == 0
+
+
+@pytest.mark.parametrize("argv", [["play", "--resume", "--restart"], ["play", "--intensity", "max"]])
+def test_bad_flags(argv):
+    result = voiceguide(*argv)
+    assert result.returncode == 2 and "usage: voiceguide play" in result.stderr
