@@ -85,12 +85,10 @@ class Session:
         self.tempo_change = tempo_change
         self.lookahead = lookahead
         self.resume_from = resume_from
-        self.offer = offer
-        """Ask before carrying on from `resume_from` (else carry on at once)."""
+        self.offer = offer  # ask before carrying on from resume_from (else carry on at once)
         self.mode = Mode.PLAYING
         self.place = Place(0, 0, 0)
-        self.completed: set[int] = set()
-        """Parts whose work was done to the end (or ended by 'enough')."""
+        self.completed: set[int] = set()  # parts whose work was done to the end (or ended by 'enough')
         self.skipped: set[int] = set()
         self.commands_used: list[Command] = []
         self._committed_at = 0.0
