@@ -13,7 +13,10 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 
-packages=(python3 python3-venv python3-pip)
+# espeak-ng speaks for pyttsx3; PortAudio (libportaudio2) reaches PulseAudio through ALSA's
+# pulse plugin (libasound2-plugins); pulseaudio and sox are used by the audio tests.
+packages=(python3 python3-venv python3-pip espeak-ng libportaudio2 libasound2-plugins
+          pulseaudio pulseaudio-utils sox)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

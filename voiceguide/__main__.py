@@ -2,4 +2,5 @@
 
 from voiceguide.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # the speech worker is spawned and re-imports the main module: run only once
+    raise SystemExit(main())

@@ -18,9 +18,16 @@ from voiceguide import __version__, catalog, paths
 from voiceguide.config import Config, Verbosity, load_config
 from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.placestore import PlaceStore
-from voiceguide.player import build_program, estimated_seconds, play
+from voiceguide.audio_out import list_devices
+from voiceguide.offline import render_to_wav
+from voiceguide.player import build_program, estimated_seconds, make_narrator, play
+from voiceguide.synthesis import Synthesizer
 from voiceguide.routine import Intensity, Reps, Routine
 from voiceguide.routine_loader import TEMPO_RANGE, load_routine
+
+
+RENDER_RATE = 22050
+"""Sample rate of `render` output: the speech engine's own rate, so nothing is lost or padded."""
 
 
 def _minutes(seconds: float) -> str:
@@ -63,7 +70,27 @@ def _parser() -> argparse.ArgumentParser:
     play_parser.add_argument("--verbosity", choices=[v.value for v in Verbosity], help="how much is said")
     play_parser.add_argument("--tempo", type=_tempo, metavar="SECONDS",
                              help="seconds per repetition where a step sets none")
-    play_parser.add_argument("--rate", type=_rate, metavar="WPM", help="speaking rate, words per minute")
+    _add_voice_flags(play_parser)
+    play_parser.add_argument("--text", action="store_true", help="text mode: show the narration, play no sound")
+    play_parser.add_argument("--output-device", metavar="DEVICE",
+                             help="output device number or name (see `voiceguide devices`)")
+
+    render = commands.add_parser("render", help="write a whole session to a WAV file",
+                                 description="Render a routine, start to finish, to a WAV file for "
+                                             "listening offline.")
+    render.add_argument("routine", metavar="ROUTINE", help="a routine id or file path")
+    render.add_argument("output", metavar="OUT.wav", type=Path, help="the WAV file to write")
+    render.add_argument("--intensity", choices=[i.value for i in Intensity], help="how much of each range")
+    render.add_argument("--verbosity", choices=[v.value for v in Verbosity], help="how much is said")
+    _add_voice_flags(render)
+
+    commands.add_parser("devices", help="list audio devices",
+                        description="List the audio devices; use a number or name with --output-device "
+                                    "or in the config's audio section.")
+    voices = commands.add_parser("voices", help="list the speech voices on this machine",
+                                 description="List the voices the speech engine has; put an id in the "
+                                             "config's speech.voice.")
+    voices.add_argument("--language", metavar="CODE", help="only voices for this language (e.g. en)")
 
     commands.add_parser("config", help="print the settings in force",
                         description="Print the settings in force: the shipped defaults, your file, and flags.")
@@ -82,8 +109,15 @@ def _bounded(low: float, high: float, what: str):
     return parse
 
 
+def _add_voice_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rate", type=_rate, metavar="WPM", help="speaking rate, words per minute")
+    parser.add_argument("--voice", metavar="ID", help="narrator voice (see `voiceguide voices`)")
+    parser.add_argument("--volume", type=_volume, metavar="0-1", help="narration volume")
+
+
 _tempo = _bounded(*TEMPO_RANGE, "seconds")
 _rate = _bounded(80, 400, "words per minute")
+_volume = _bounded(0, 1, "")
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -91,7 +125,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     args = _parser().parse_args(argv)
     try:
         config = load_config(args.config)
-        handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config}
+        handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,
+                   "render": _render, "devices": _devices, "voices": _voices}
         return handler[args.command](args, config, out, err)
     except FileProblems as exc:
         for problem in exc.problems:
@@ -182,14 +217,63 @@ def _validate(args, config: Config, out: TextIO, err: TextIO) -> int:
     return 1 if failed else 0
 
 
+def _with_flags(config: Config, args) -> Config:
+    """The settings in force once this command's flags are applied."""
+    value = lambda name: getattr(args, name, None)  # noqa: E731 - not every command has every flag
+    return config.with_overrides(**{
+        "intensity": Intensity(value("intensity")) if value("intensity") else None,
+        "verbosity": Verbosity(value("verbosity")) if value("verbosity") else None,
+        "timing.tempo": value("tempo"), "speech.rate": int(value("rate")) if value("rate") else None,
+        "speech.voice": value("voice"), "speech.volume": value("volume"),
+        "audio.output_device": value("output_device"),
+    })
+
+
 def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
-    config = config.with_overrides(**{"intensity": Intensity(args.intensity) if args.intensity else None,
-                                      "verbosity": Verbosity(args.verbosity) if args.verbosity else None,
-                                      "timing.tempo": args.tempo, "speech.rate": int(args.rate) if args.rate else None})
+    config = _with_flags(config, args)
     loaded = catalog.find(args.routine or config.routine, config.vocabulary().all_phrases())
     resume = True if args.resume else False if args.restart else None
-    result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, out=out, err=err)
+    result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, audio=not args.text,
+                  out=out, err=err)
     out.write(f"{result.summary}\n")
+    return 0
+
+
+def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
+    config = _with_flags(config, args)
+    routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
+    narrator = make_narrator(config, RENDER_RATE)
+    try:
+        seconds = render_to_wav(build_program(routine, config), config.vocabulary(), narrator, args.output,
+                                volume=config.speech.volume, tones=config.audio.tones)
+    except OSError as exc:
+        raise VoiceguideError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    finally:
+        narrator.synthesizer.close()
+    out.write(f"wrote {args.output} ({_minutes(seconds)}, {seconds:.0f} s)\n")
+    return 0
+
+
+def _devices(args, config: Config, out: TextIO, err: TextIO) -> int:
+    for device in list_devices():
+        marks = "".join([" (default output)" if device.is_default_output else "",
+                         " (default input)" if device.is_default_input else ""])
+        out.write(f"{device.index:>3}  {device.name}  [{device.host_api}: {device.outputs} out, "
+                  f"{device.inputs} in, {device.default_rate:g} Hz]{marks}\n")
+    return 0
+
+
+def _voices(args, config: Config, out: TextIO, err: TextIO) -> int:
+    synthesizer = Synthesizer()
+    try:
+        found = synthesizer.voices()
+    finally:
+        synthesizer.close()
+    for voice in found:
+        if args.language and not any(lang.lower().startswith(args.language.lower()) for lang in voice.languages):
+            continue
+        languages = f"  ({', '.join(voice.languages)})" if voice.languages else ""
+        out.write(f"{voice.id}  {voice.name}{languages}\n")
     return 0
 
 

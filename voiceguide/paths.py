@@ -23,6 +23,11 @@ def state_dir() -> Path:
     return _base("XDG_STATE_HOME", ".local/state") / APP
 
 
+def cache_dir() -> Path:
+    """Rendered speech clips: safe to delete, rebuilt on demand."""
+    return _base("XDG_CACHE_HOME", ".cache") / APP
+
+
 def user_config_file() -> Path:
     return config_dir() / "config.yaml"
 

@@ -1,29 +1,38 @@
 """Putting a session together for `voiceguide play`: settings, saved place, inputs and outputs.
 
-The session engine stays pure; this module is where it meets the terminal, the place store and
-(later) the narrator and the listener.
+The session engine stays pure; this module is where it meets the terminal, the place store,
+the narrator and the audio device. Audio is optional at every point: without a device, or when
+one vanishes mid-session, the same session carries on in text mode where it was.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass
 from typing import TextIO
 
+from voiceguide import paths
+from voiceguide.audio_out import AudioOut, AudioUnavailable
 from voiceguide.clock import MonotonicClock
 from voiceguide.commands import Command
 from voiceguide.config import Config, Verbosity
+from voiceguide.cues import Cue
+from voiceguide.narrator import AudioNarration, Narrator
 from voiceguide.placestore import PlaceStore
 from voiceguide.planner import Pace, Place, plan
 from voiceguide.routine import Routine
 from voiceguide.runner import CommandInbox, run
 from voiceguide.session import Mode, Outcome, Session
 from voiceguide.speechtime import estimate_seconds
+from voiceguide.synthesis import SynthesisError, Synthesizer
 from voiceguide.textview import KeyReader, LineReader, TextView, stdin_is_terminal
 from voiceguide.timeline import PlaySettings, Program, Wording, expand
 
 REFRESH_SECONDS = 0.1
-"""How often the live view is redrawn."""
+"""How often the loop wakes for the live view and the audio watchdog."""
+LOOKAHEAD = 0.25
+"""Seconds ahead that cues go to the audio output, so each clip starts on its exact sample."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,11 @@ def estimated_seconds(program: Program, config: Config) -> float:
     return plan(program, Place(0, 0, 0), 0.0, Pace(speech_timer(config)))[-1].at
 
 
+def make_narrator(config: Config, stream_rate: int) -> Narrator:
+    return Narrator(Synthesizer(), paths.cache_dir() / "clips", voice=config.speech.voice,
+                    rate=config.speech.rate, stream_rate=stream_rate)
+
+
 class _PlaceSaver:
     """Saves the place whenever it changes; a failing disk is reported once and never stops play."""
 
@@ -81,41 +95,117 @@ class _PlaceSaver:
             self.warn(f"cannot save your place ({exc.strerror or exc}); the session goes on")
 
 
-def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | None,
+class _Outputs:
+    """Where cues go: the text view always, the audio narration while the device works."""
+
+    def __init__(self, view: TextView):
+        self.view = view
+        self.audio: AudioNarration | None = None
+
+    def __call__(self, cue: Cue, at: float) -> None:
+        self.view.cue(cue, at)
+        if self.audio is not None:
+            self.audio(cue, at)
+
+
+class _Audio:
+    """The audio side of a session: device, narrator, rendering ahead, and the watchdog."""
+
+    def __init__(self, config: Config, warn):
+        self.warn = warn
+        self.out = AudioOut(config.audio.output_device)
+        self.narrator = make_narrator(config, self.out.rate)
+        self.sink = AudioNarration(self.narrator, self.out.play, self.out.silence,
+                                   volume=config.speech.volume, tones=config.audio.tones)
+        self.rendered = threading.Event()
+        self._timing_refreshed = False
+        self._reported_failures = False
+
+    def prepare(self, session: Session, start: Place | None) -> None:
+        """Render what is said first now, the rest in the background."""
+        texts = session.texts_ahead(start)
+        first = plan(session.program, start or Place(0, 0, 0), 0.0, session.pace)
+        opening = [item.cue.text for item in first[:8] if hasattr(item.cue, "text")]
+        try:
+            for text in opening:
+                self.narrator.clip(text)
+        except SynthesisError as exc:
+            self.warn(f"speech synthesis failed ({exc}); the narration is shown as text")
+            self._reported_failures = True
+        self.narrator.prerender(texts, on_done=self.rendered.set)
+
+    def tick(self, session: Session, outputs: _Outputs, now: float) -> None:
+        if self.rendered.is_set() and not self._timing_refreshed:
+            self._timing_refreshed = session.refresh_timing(now)
+        if self.narrator.failures and not self._reported_failures:
+            self._reported_failures = True
+            text, why = next(iter(self.narrator.failures.items()))
+            self.warn(f"could not render speech for {text!r} ({why}); it is shown as text")
+        if outputs.audio is not None and not self.out.healthy(now):
+            outputs.audio = None
+            self.warn(f"the audio output stopped ({self.out.failed or 'no longer responding'}); "
+                      "carrying on in text mode where you are")
+            self.out.close()
+
+    def close(self) -> None:
+        self.out.close()
+        self.narrator.synthesizer.close()
+
+
+def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | None, audio: bool = True,
          out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> PlayResult:
-    """Run a routine in text mode at the real pace until it ends, is stopped, or Ctrl-C.
+    """Run a routine at the real pace until it ends, is stopped, or Ctrl-C.
 
     resume: True carries on from a saved place, False starts over, None asks (on a terminal).
+    audio: speak through the output device (falls back to text mode if there is none).
     """
+
+    def warn(message: str) -> None:
+        err.write(f"voiceguide: {message}\n")
+        err.flush()
+
     program = build_program(routine, config, store.sessions_played(routine.id))
     saved = store.load(program) if resume is not False else None
     interactive = stdin_is_terminal()
     if saved and not saved.exact:
-        err.write(f"voiceguide: {routine.id} changed since last time; carrying on from the start of that step\n")
+        warn(f"{routine.id} changed since last time; carrying on from the start of that step")
+    sound = None
+    if audio:
+        try:
+            sound = _Audio(config, warn)
+        except AudioUnavailable as exc:
+            warn(f"{exc}; playing in text mode")
     clock = MonotonicClock()
     inbox = CommandInbox(clock)
     view = TextView(out, live=interactive and out.isatty())
-    session = Session(program, config.vocabulary(), speech_timer(config), view.cue,
-                      tempo_change=config.timing.tempo_change,
+    outputs = _Outputs(view)
+    session = Session(program, config.vocabulary(),
+                      sound.narrator.known_duration if sound else speech_timer(config), outputs,
+                      tempo_change=config.timing.tempo_change, lookahead=LOOKAHEAD if sound else 0.0,
                       resume_from=saved.place if saved else None, offer=resume is None and interactive)
     if saved:
         session.pace.tempo_factor, session.pace.targets = saved.tempo_factor, dict(saved.targets)
-
-    def warn(message: str) -> None:
-        err.write(f"voiceguide: {message}\n")
+    if sound:
+        sound.prepare(session, saved.place if saved else None)
+        if not sound.out.wait_until_flowing():
+            warn(f"the audio output '{sound.out.device_name}' is slow to start; the first words may be late")
+        outputs.audio = sound.sink
 
     saver = _PlaceSaver(store, session, program, warn)
     keys = KeyReader(inbox.put, lambda: session.mode is Mode.PLAYING)
 
     def on_tick(now: float) -> None:
         saver(now)
+        if sound:
+            sound.tick(session, outputs, now)
         view.draw(session.view(now))
 
     def on_command(command: Command, outcome: Outcome) -> None:
         view.command(command, outcome)
 
     def run_session() -> None:
-        run(session, clock, inbox, refresh=REFRESH_SECONDS, on_tick=on_tick, on_command=on_command)
+        run(session, clock, inbox, refresh=REFRESH_SECONDS, on_tick=on_tick, on_command=on_command,
+            start_delay=config.audio.lead_in if sound else 0.0)
 
     try:
         if interactive:
@@ -126,9 +216,14 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
                        lambda text: warn(f"unknown command '{text}' "
                                          f"(try: {', '.join(config.vocabulary().all_phrases())})")).start(sys.stdin)
             run_session()
+        if sound and outputs.audio is not None:
+            sound.out.wait_idle(timeout=5.0)  # the session ends when its last cue is sent: let it play out
     except KeyboardInterrupt:
         saver(clock.now())  # the very last place, however the interrupt fell
         raise
+    finally:
+        if sound:
+            sound.close()
     return _finish(session, program, store)
 
 

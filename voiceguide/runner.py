@@ -63,13 +63,14 @@ class ScriptedInbox:
 
 def run(session: Session, clock: Clock, inbox: Inbox, *, refresh: float | None = None,
         on_tick: Callable[[float], None] | None = None,
-        on_command: Callable[[Command, Outcome], None] | None = None) -> None:
+        on_command: Callable[[Command, Outcome], None] | None = None, start_delay: float = 0.0) -> None:
     """Play until the session finishes (or a scripted inbox runs dry).
 
-    `refresh` wakes the loop at least that often (seconds) for a display; `on_tick` is called
-    after every wake-up, `on_command` after every command.
+    `refresh` wakes the loop at least that often (seconds) for a display and watchdogs;
+    `on_tick` is called after every wake-up, `on_command` after every command. The first sound
+    comes `start_delay` seconds after the start (a lead-in for outputs that wake slowly).
     """
-    session.start(clock.now())
+    session.start(clock.now() + start_delay)
     try:
         while not session.finished:
             deadline = session.next_deadline()

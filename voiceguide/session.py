@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from voiceguide.commands import Command, Vocabulary
-from voiceguide.cues import Cue, Role, Say, Silence, Tone, ToneKind
+from voiceguide.cues import Count, Cue, Role, Say, Silence, Tone, ToneKind
 from voiceguide.planner import Pace, Place, PlanItem, duration_words, finished_place, plan
 from voiceguide.routine import Reps
 from voiceguide.timeline import (WORK_SEGMENTS, CountSegment, PartKind, Program, RestSegment, SpeakSegment,
@@ -26,6 +26,23 @@ MAX_TEMPO_FACTOR = 2.0
 MIN_TEMPO_FACTOR = 0.5
 
 CueSink = Callable[[Cue, float], None]
+
+
+class Said:
+    """Fixed feedback sentences (named once, so the narrator can render them ahead)."""
+
+    CARRYING_ON = "Carrying on."
+    RESUMING_SAVED = "Carrying on from where you stopped."
+    STARTING_OVER = "Starting from the beginning."
+    UNDONE = "Undone."
+    NOTHING_TO_UNDO = "There is nothing to undo."
+    SLOWER = "A little slower."
+    FASTER = "A little faster."
+    ENDED = "Session ended. Your place is saved."
+
+    @classmethod
+    def all(cls) -> list[str]:
+        return [value for key, value in vars(cls).items() if key.isupper()]
 
 
 class Mode(str, enum.Enum):
@@ -110,7 +127,7 @@ class Session:
             self.place = saved
             self._say_only(now, self._offer_text(), "Offering to carry on.")
         else:
-            self._play(saved, now, preamble=("Carrying on from where you stopped.",), resuming=True)
+            self._play(saved, now, preamble=(Said.RESUMING_SAVED,), resuming=True)
 
     @property
     def finished(self) -> bool:
@@ -218,14 +235,14 @@ class Session:
             self.mode = Mode.FINISHED
             self._clear_plan()
             self.sink(Silence(), now)
-            self.sink(Say("Session ended. Your place is saved.", Role.FEEDBACK), now)
+            self.sink(Say(Said.ENDED, Role.FEEDBACK), now)
             return Outcome(True, "Session ended; your place is saved.")
         before, self.mode = self._before_stop, Mode.PAUSED
         if before is Mode.OFFER:
             self.mode = Mode.OFFER
             return self._answer_offer(command, now)
         if command is Command.RESUME:
-            return self._resume(now, preamble=("Carrying on.",))
+            return self._resume(now, preamble=(Said.CARRYING_ON,))
         if command is Command.PAUSE:
             return self._pause(now)
         if before is Mode.PLAYING:
@@ -240,8 +257,7 @@ class Session:
             return self._play(self.place, now, resuming=True, note="Carrying on from the saved place.")
         if command is Command.NEXT:
             self.pace.targets.clear()
-            return self._play(Place(0, 0, 0), now, preamble=("Starting from the beginning.",),
-                              note="Starting from the beginning.")
+            return self._play(Place(0, 0, 0), now, preamble=(Said.STARTING_OVER,), note=Said.STARTING_OVER)
         if command is Command.STOP:
             return self._ask_stop(now)
         return self._say_only(now, self._offer_text(), "Waiting for resume or next.")
@@ -251,7 +267,7 @@ class Session:
     def _pause(self, now: float) -> Outcome:
         self._hold_still(now)
         self.mode = Mode.PAUSED
-        return self._say_only(now, f"Paused. Say {self._phrase(Command.RESUME)} when you are ready.", "Paused.")
+        return self._say_only(now, self._paused_text(), "Paused.")
 
     def _resume(self, now: float, preamble: tuple[str, ...] = ()) -> Outcome:
         return self._play(self.place, now, preamble=preamble, resuming=True, note="Resumed.")
@@ -260,8 +276,7 @@ class Session:
         self._hold_still(now)
         self._before_stop = self.mode
         self.mode = Mode.CONFIRM_STOP
-        return self._say_only(now, f"Do you want to end the session? Say {self._phrase(Command.STOP)} again "
-                                   "to end it, or anything else to carry on.", "Say stop again to end.")
+        return self._say_only(now, self._stop_question(), "Say stop again to end.")
 
     def _next(self, now: float) -> Outcome:
         place = self.current_place(now)
@@ -310,7 +325,8 @@ class Session:
             return self._tell_briefly(now, f"That is the {'slowest' if word == 'slower' else 'fastest'} pace.",
                                       accepted=False)
         self.pace.tempo_factor = new
-        return self._carry_on(now, f"A little {word}.", note=f"Tempo {word} (x{new:.2f}).")
+        return self._carry_on(now, Said.SLOWER if word == "slower" else Said.FASTER,
+                              note=f"Tempo {word} (x{new:.2f}).")
 
     def _more(self, now: float) -> Outcome:
         place = self.current_place(now)
@@ -341,12 +357,12 @@ class Session:
 
     def _undo(self, now: float) -> Outcome:
         if not self._history:
-            return self._tell_briefly(now, "There is nothing to undo.", accepted=False)
+            return self._tell_briefly(now, Said.NOTHING_TO_UNDO, accepted=False)
         snapshot = self._history.pop()
         self.pace.tempo_factor = snapshot.tempo_factor
         self.pace.targets = dict(snapshot.targets)
         self.skipped.discard(snapshot.place.part)
-        return self._play(snapshot.place, now, preamble=("Undone.",), resuming=True, note="Undone.")
+        return self._play(snapshot.place, now, preamble=(Said.UNDONE,), resuming=True, note=Said.UNDONE)
 
     def _end_now(self, now: float) -> Outcome:
         self.sink(Silence(), now)
@@ -378,31 +394,54 @@ class Session:
         quiet_until = now + self.pace.speech_time(said)
         self.sink(Say(said, Role.FEEDBACK), now)
         if isinstance(segment, CountSegment):
-            next_beat = max(now, self._committed_at + self.pace.beat(segment))
-            upcoming = Place(place.part, place.segment, int(place.progress) + 1)
-            if upcoming.progress > self.pace.target(place.part, place.segment, segment):
-                self._replan_after_segment(place, now)
+            number, at = self._last_sent_count(place)
+            if number >= self.pace.target(place.part, place.segment, segment):
+                self._replan_after_segment(place)
             else:
-                self._set_plan(plan(self.program, upcoming, next_beat, self.pace, continuing=True,
-                                    quiet_until=quiet_until), now)
+                self._splice(plan(self.program, Place(place.part, place.segment, number + 1),
+                                  max(now, at + self.pace.beat(segment)), self.pace, continuing=True,
+                                  quiet_until=quiet_until))
         elif isinstance(segment, TimedSegment):
-            self._set_plan(plan(self.program, place, now, self.pace, continuing=True), now)
+            self._splice(plan(self.program, place, now, self.pace, continuing=True))
         else:
-            self._replan_after_segment(place, now)
+            self._replan_after_segment(place)
+        self.advance(now)
         return Outcome(True, note)
 
-    def _replan_after_segment(self, place: Place, now: float) -> None:
-        """Keep the current segment as planned; re-plan what follows it (new tempo or targets)."""
+    def refresh_timing(self, now: float) -> bool:
+        """Re-plan what follows the current segment (clip lengths became known); False: try later."""
+        if self.mode is not Mode.PLAYING:
+            return True
+        return self._replan_after_segment(self.current_place(now))
+
+    def _last_sent_count(self, place: Place) -> tuple[int, float]:
+        """The last count of this set already sent to the outputs, and its time."""
+        for item in reversed(self._plan[:self._emit]):
+            if isinstance(item.cue, Count) and item.place is not None and \
+                    (item.place.part, item.place.segment) == (place.part, place.segment):
+                return item.cue.number, item.at
+        return int(place.progress), self._committed_at
+
+    def _splice(self, items: list[PlanItem]) -> None:
+        """Replace what has not been sent yet; what was sent (inside the lookahead) stands."""
+        sent = self._plan[:self._emit]
+        last = sent[-1].at if sent else -math.inf
+        self._plan = sent + [item for item in items if item.at > last]
+
+    def _replan_after_segment(self, place: Place) -> bool:
+        """Keep the current segment as planned; re-plan what follows it (new tempo, targets, lengths)."""
         boundary = next((i for i in range(self._commit, len(self._plan))
                          if self._plan[i].place is not None and
                          (self._plan[i].place.part, self._plan[i].place.segment) > (place.part, place.segment)),
                         None)
         if boundary is None:
-            return
+            return True
+        if boundary < self._emit:
+            return False  # the next segment has already been sent; try again once it is under way
         nxt = self._plan[boundary].place
-        tail = plan(self.program, Place(nxt.part, nxt.segment, 0), self._plan[boundary].at, self.pace)
-        self._plan = self._plan[:boundary] + tail
-        self._emit = min(self._emit, boundary)
+        self._plan = self._plan[:boundary] + plan(self.program, Place(nxt.part, nxt.segment, 0),
+                                                  self._plan[boundary].at, self.pace)
+        return True
 
     def _tell(self, now: float, text: str) -> Outcome:
         """Speak `text`; while playing, the place is kept and play resumes right after it."""
@@ -468,6 +507,20 @@ class Session:
             return 0.0
         items = plan(self.program, place, 0.0, self.pace, resuming=True)
         return items[-1].at
+
+    def texts_ahead(self, place: Place | None = None) -> list[str]:
+        """Everything the narrator will say from `place` on, in order, then fixed feedback: to render ahead."""
+        items = plan(self.program, place or Place(0, 0, 0), 0.0, self.pace, resuming=place is not None)
+        texts = [item.cue.text for item in items if isinstance(item.cue, (Say, Count))]
+        return list(dict.fromkeys(texts + Said.all() + [self._paused_text(), self._stop_question(),
+                                                         self._help_text()]))
+
+    def _paused_text(self) -> str:
+        return f"Paused. Say {self._phrase(Command.RESUME)} when you are ready."
+
+    def _stop_question(self) -> str:
+        return (f"Do you want to end the session? Say {self._phrase(Command.STOP)} again to end it, "
+                "or anything else to carry on.")
 
     def _phrase(self, command: Command) -> str:
         return self.vocabulary.say(command)

@@ -1,0 +1,234 @@
+"""Audio output: one sounddevice output stream playing clips at scheduled times.
+
+The Mixer is pure numpy and knows nothing of devices. The PortAudio callback only asks it to
+fill the block, given the monotonic time at which the block's first sample reaches the DAC, so
+each clip starts on its exact sample; clearing takes effect in the very next block. This is the
+only module that opens an output device.
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide.errors import VoiceguideError
+
+BLOCK_SECONDS = 0.01
+"""Audio block length: the longest a pause waits before the output goes silent (plus the device's latency)."""
+STEADY_CALLBACKS = 6
+"""Callbacks arriving at the real-time pace that show a stream is really playing (not pre-filling)."""
+
+
+class AudioUnavailable(VoiceguideError):
+    """No usable output: PortAudio missing, no device, or a device that would not open."""
+
+
+class Mixer:
+    """Clips waiting to start and clips playing, mixed block by block.
+
+    schedule() and clear() may be called from any thread; fill() runs in the audio callback and
+    takes their requests from a queue, so nothing there ever waits on a lock.
+    """
+
+    def __init__(self, rate: int):
+        self.rate = rate
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._waiting: list[tuple[float, np.ndarray]] = []
+        self._playing: list[list] = []  # [samples, position, offset in the next block]
+        self._requested = 0
+        self._taken = 0
+
+    def schedule(self, samples: np.ndarray, at: float) -> None:
+        """Play `samples` (float32 mono) starting at monotonic time `at` (late clips start at once)."""
+        self._requested += 1
+        self._requests.put(("play", at, samples))
+
+    def idle(self) -> bool:
+        """Nothing scheduled, waiting or sounding."""
+        return self._taken == self._requested and not self._waiting and not self._playing
+
+    def clear(self) -> None:
+        """Silence everything playing or waiting, from the next block."""
+        self._requests.put(("clear",))
+
+    def fill(self, out: np.ndarray, block_start: float) -> bool:
+        """Mix into `out`, whose first sample is heard at monotonic `block_start`; True if any sound."""
+        while True:
+            try:
+                request = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if request[0] == "clear":
+                self._waiting.clear()
+                self._playing.clear()
+            else:
+                self._taken += 1
+                self._waiting.append((request[1], request[2]))
+        out.fill(0.0)
+        frames = len(out)
+        block_end = block_start + frames / self.rate
+        still_waiting = []
+        for at, samples in self._waiting:
+            if at < block_end:
+                offset = max(0, int(round((at - block_start) * self.rate)))
+                self._playing.append([samples, 0, min(offset, frames)])
+            else:
+                still_waiting.append((at, samples))
+        self._waiting = still_waiting
+        sounding = False
+        for entry in self._playing:
+            samples, position, offset = entry
+            count = min(len(samples) - position, frames - offset)
+            if count > 0:
+                out[offset:offset + count] += samples[position:position + count]
+                sounding = True
+            entry[1], entry[2] = position + max(count, 0), 0
+        self._playing = [entry for entry in self._playing if entry[1] < len(entry[0])]
+        np.clip(out, -1.0, 1.0, out=out)
+        return sounding
+
+
+@dataclass(frozen=True)
+class Device:
+    index: int
+    name: str
+    host_api: str
+    outputs: int
+    inputs: int
+    default_rate: float
+    is_default_output: bool
+    is_default_input: bool
+
+
+def _sounddevice():
+    try:
+        import sounddevice
+    except OSError as exc:  # the PortAudio library itself is missing
+        raise AudioUnavailable(f"PortAudio is not installed ({exc}); install libportaudio2") from None
+    return sounddevice
+
+
+def list_devices() -> list[Device]:
+    sd = _sounddevice()
+    try:
+        devices = sd.query_devices()
+        apis = sd.query_hostapis()
+        default_in, default_out = sd.default.device
+    except sd.PortAudioError as exc:
+        raise AudioUnavailable(f"cannot list audio devices: {exc}") from None
+    return [Device(i, d["name"], apis[d["hostapi"]]["name"], d["max_output_channels"], d["max_input_channels"],
+                   d["default_samplerate"], i == default_out, i == default_in) for i, d in enumerate(devices)]
+
+
+def resolve_device(setting: str, outputs: bool = True) -> int | None:
+    """A device number from a config value: empty for the default, a number, or part of a name."""
+    if not setting:
+        return None
+    devices = [d for d in list_devices() if (d.outputs if outputs else d.inputs) > 0]
+    if setting.isdigit():
+        if any(d.index == int(setting) for d in devices):
+            return int(setting)
+        raise AudioUnavailable(f"no {'output' if outputs else 'input'} device number {setting} "
+                               "(see `voiceguide devices`)")
+    matches = [d for d in devices if setting.lower() in d.name.lower()]
+    if not matches:
+        raise AudioUnavailable(f"no {'output' if outputs else 'input'} device named like '{setting}' "
+                               "(see `voiceguide devices`)")
+    return matches[0].index
+
+
+class AudioOut:
+    """The output stream. Open it, schedule clips by monotonic time, silence it at once."""
+
+    def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS):
+        sd = _sounddevice()
+        index = resolve_device(device)
+        try:
+            info = sd.query_devices(index, "output")
+        except (sd.PortAudioError, ValueError) as exc:
+            raise AudioUnavailable(f"no audio output device ({exc})") from None
+        self.rate = int(info["default_samplerate"])
+        self.device_name = info["name"]
+        self.mixer = Mixer(self.rate)
+        self.last_callback = 0.0
+        self.failed = ""
+        self.underruns = 0
+        self._closing = False
+        self._stream = None
+        self._called = threading.Event()
+        self._flowing = threading.Event()
+        self._block = block_seconds
+        self._recent = collections.deque(maxlen=STEADY_CALLBACKS)
+        try:
+            self._stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="float32", device=index,
+                                           blocksize=int(self.rate * block_seconds), latency="low",
+                                           callback=self._callback, finished_callback=self._finished)
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            raise AudioUnavailable(f"cannot open the audio output '{self.device_name}': {exc}") from None
+        self.latency = float(self._stream.latency)
+        self.last_callback = time.monotonic()
+
+    def _callback(self, out, frames, time_info, status) -> None:
+        now = time.monotonic()
+        self.last_callback = now
+        if not self._flowing.is_set():
+            self._recent.append(now)
+            span = self._recent[-1] - self._recent[0]
+            if len(self._recent) == STEADY_CALLBACKS and span >= 0.5 * (STEADY_CALLBACKS - 1) * self._block:
+                self._flowing.set()
+        if status.output_underflow:
+            self.underruns += 1
+        dac_delay = time_info.outputBufferDacTime - time_info.currentTime
+        if not 0 <= dac_delay < 1:  # some host APIs report no times: fall back on the stream's latency
+            dac_delay = self.latency
+        self.mixer.fill(out[:, 0], now + dac_delay)
+        self._called.set()
+
+    def _finished(self) -> None:
+        if not self.failed and not self._closing:
+            self.failed = "the audio stream stopped"
+
+    def play(self, samples: np.ndarray, at: float) -> None:
+        self.mixer.schedule(samples, at)
+
+    def silence(self) -> None:
+        self.mixer.clear()
+
+    def wait_until_flowing(self, timeout: float = 3.0) -> bool:
+        """Wait until the device consumes audio at the real-time pace.
+
+        Some outputs take in a burst of blocks and then nothing for a while as they start
+        (PulseAudio's null sink sleeps up to 2 s when idle); clips scheduled meanwhile would all
+        start late, on top of each other. The session starts only once this returns.
+        """
+        return self._flowing.wait(timeout)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait (on the device's own callbacks) until everything scheduled has played."""
+        deadline = time.monotonic() + timeout
+        while not self.mixer.idle():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.failed:
+                return False
+            self._called.clear()
+            if not self._called.wait(min(remaining, 0.5)):
+                return False  # the device stopped calling back
+        return True
+
+    def healthy(self, now: float, grace: float = 2.5) -> bool:
+        """False once the device stops calling back (unplugged, server gone)."""
+        return not self.failed and now - self.last_callback < grace
+
+    def close(self) -> None:
+        self._closing = True
+        try:
+            self._stream.abort()
+            self._stream.close()
+        except Exception:  # noqa: BLE001 - a vanished device may fail to close; nothing to keep
+            pass

@@ -1,0 +1,114 @@
+"""Audio clips as plain data: reading and checking WAV files, trimming silence, resampling.
+
+Only numpy and the standard library: a clip is a float32 array at a known rate, so everything
+here is tested with arrays made in code.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.errors import VoiceguideError
+
+SILENCE_DB = -45.0
+"""Level below which the start and end of a rendered clip count as silence."""
+EDGE_MARGIN = 0.012
+"""Seconds of the quiet edge kept when trimming, so consonants are not clipped."""
+
+
+class BadClip(VoiceguideError):
+    """A rendered or recorded file that is not usable audio."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    samples: np.ndarray
+    """float32, mono, -1..1."""
+    rate: int
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.rate
+
+
+def read_wav(path: Path) -> Clip:
+    """Read a PCM WAV file, checking its header and that it holds sound; raise BadClip otherwise."""
+    try:
+        with wave.open(str(path), "rb") as source:
+            channels, width, rate, frames = (source.getnchannels(), source.getsampwidth(),
+                                             source.getframerate(), source.getnframes())
+            data = source.readframes(frames)
+    except (wave.Error, EOFError, OSError) as exc:
+        raise BadClip(f"{path}: not a readable WAV file ({exc})") from None
+    if width not in (1, 2, 4) or channels < 1 or rate < 8000:
+        raise BadClip(f"{path}: unsupported WAV ({channels} channels, {8 * width}-bit, {rate} Hz)")
+    if frames == 0 or not data:
+        raise BadClip(f"{path}: the WAV file holds no sound")
+    if width == 1:
+        samples = (np.frombuffer(data, np.uint8).astype(np.float32) - 128) / 128
+    elif width == 2:
+        samples = np.frombuffer(data, "<i2").astype(np.float32) / 32768
+    else:
+        samples = np.frombuffer(data, "<i4").astype(np.float32) / 2147483648
+    samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels).mean(axis=1)
+    return Clip(np.ascontiguousarray(samples, dtype=np.float32), rate)
+
+
+def write_wav(path: Path, clip: Clip) -> None:
+    """Write 16-bit mono PCM atomically (a half-written cache file is never read)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pcm = (np.clip(clip.samples, -1, 1) * 32767).astype("<i2")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(clip.rate)
+            out.writeframes(pcm.tobytes())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def trim_silence(clip: Clip, threshold_db: float = SILENCE_DB, margin: float = EDGE_MARGIN) -> Clip:
+    """Cut the quiet start and end (relative to the clip's peak), keeping a small margin."""
+    samples = clip.samples
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    if peak == 0.0:
+        raise BadClip("the clip is silent")
+    loud = np.flatnonzero(np.abs(samples) >= peak * 10 ** (threshold_db / 20))
+    keep = int(margin * clip.rate)
+    start, end = max(0, loud[0] - keep), min(len(samples), loud[-1] + 1 + keep)
+    return Clip(samples[start:end].copy(), clip.rate)
+
+
+def resample(clip: Clip, rate: int) -> Clip:
+    """Band-limited resampling through the spectrum; exact for these short clips."""
+    if clip.rate == rate:
+        return clip
+    count = len(clip.samples)
+    new_count = max(1, int(round(count * rate / clip.rate)))
+    pad = int(0.02 * clip.rate)  # zero padding keeps the circular FFT from wrapping the edges
+    padded = np.concatenate([clip.samples, np.zeros(pad, np.float32)])
+    spectrum = np.fft.rfft(padded)
+    padded_new = int(round(len(padded) * rate / clip.rate))
+    bins = padded_new // 2 + 1
+    if bins > len(spectrum):
+        spectrum = np.concatenate([spectrum, np.zeros(bins - len(spectrum), spectrum.dtype)])
+    else:
+        spectrum = spectrum[:bins]
+    result = np.fft.irfft(spectrum, n=padded_new) * (padded_new / len(padded))
+    return Clip(result[:new_count].astype(np.float32), rate)
+
+
+def level_db(samples: np.ndarray) -> float:
+    """RMS level in dB relative to full scale."""
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+    return 20 * np.log10(rms) if rms > 0 else -np.inf

@@ -1,0 +1,158 @@
+"""The narrator: every utterance rendered once, cached on disk, and played from memory.
+
+A clip is keyed by the text, voice, rate, engine and output rate, so a changed voice or rate can
+never play a stale clip. Rendering happens ahead, on a background thread, in the order the
+routine needs the clips; the session asks for a clip's length to schedule what follows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.clips import BadClip, Clip, read_wav, resample, trim_silence, write_wav
+from voiceguide.cues import Count, Cue, Say, Silence, Tone, ToneKind
+from voiceguide.speechtime import estimate_seconds
+from voiceguide.synthesis import SynthesisError, Synthesizer
+from voiceguide.tones import tone
+
+_DRIVERS = {"linux": "espeak", "darwin": "nsss", "win32": "sapi5"}
+
+
+def engine_id() -> str:
+    """What made the clips: the pyttsx3 version and the platform's driver."""
+    try:
+        version = importlib.metadata.version("pyttsx3")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"pyttsx3-{version}-{_DRIVERS.get(sys.platform, sys.platform)}"
+
+
+class Narrator:
+    """Text to clips, through a memory cache, a disk cache and the synthesizer."""
+
+    def __init__(self, synthesizer: Synthesizer, cache_dir: Path, *, voice: str, rate: int, stream_rate: int):
+        self.synthesizer = synthesizer
+        self.cache_dir = cache_dir
+        self.voice = voice
+        self.rate = rate
+        self.stream_rate = stream_rate
+        self._engine = engine_id()
+        self._memory: dict[str, Clip] = {}
+        self._lock = threading.Lock()
+        self._failures: dict[str, str] = {}
+
+    def _path(self, text: str) -> Path:
+        key = "\x1f".join([self._engine, self.voice, str(self.rate), str(self.stream_rate), text])
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return self.cache_dir / digest[:2] / f"{digest}.wav"
+
+    def cached(self, text: str) -> bool:
+        return text in self._memory or self._path(text).is_file()
+
+    def clip(self, text: str) -> Clip:
+        """The clip for `text`, rendering it now if it is not cached; raises SynthesisError."""
+        found = self._memory.get(text)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._memory.get(text) or self._load(text) or self._render(text)
+            self._memory[text] = found
+            return found
+
+    def duration(self, text: str) -> float:
+        """Seconds `text` takes; an estimate where it cannot be rendered, so play goes on."""
+        try:
+            return self.clip(text).duration
+        except SynthesisError as exc:
+            self._failures.setdefault(text, str(exc))
+            return estimate_seconds(text, self.rate)
+
+    def known_duration(self, text: str) -> float:
+        """Like duration(), but never renders: an estimate until the clip exists."""
+        clip = self._memory.get(text)
+        if clip is None and self._path(text).is_file():
+            return self.duration(text)
+        return clip.duration if clip is not None else estimate_seconds(text, self.rate)
+
+    def prerender(self, texts: Iterable[str], on_done: Callable[[], None] | None = None) -> threading.Thread:
+        """Render `texts` in order on a background thread; `on_done` runs when all are ready."""
+        pending = list(dict.fromkeys(texts))
+
+        def work() -> None:
+            for text in pending:
+                self.duration(text)
+            if on_done is not None:
+                on_done()
+
+        thread = threading.Thread(target=work, daemon=True, name="prerender")
+        thread.start()
+        return thread
+
+    @property
+    def failures(self) -> dict[str, str]:
+        """Texts that could not be rendered, with why."""
+        return dict(self._failures)
+
+    def _load(self, text: str) -> Clip | None:
+        path = self._path(text)
+        if not path.is_file():
+            return None
+        try:
+            return read_wav(path)
+        except BadClip:
+            path.unlink(missing_ok=True)  # a damaged cache entry is simply rendered again
+            return None
+
+    def _render(self, text: str) -> Clip:
+        with tempfile.TemporaryDirectory(prefix="voiceguide-") as folder:
+            raw = Path(folder) / "raw.wav"
+            self.synthesizer.render(text, self.voice, self.rate, raw)
+            try:
+                clip = resample(trim_silence(read_wav(raw)), self.stream_rate)
+            except BadClip as exc:
+                raise SynthesisError(f"the speech engine gave no usable audio for {text!r}: {exc}") from None
+        try:
+            write_wav(self._path(text), clip)
+        except OSError:
+            pass  # a full or read-only cache only costs a render next time
+        return clip
+
+
+class AudioNarration:
+    """A cue sink that plays: speech and counts as clips, tones made in code, silence at once."""
+
+    def __init__(self, narrator: Narrator, play: Callable[[np.ndarray, float], None],
+                 silence: Callable[[], None], *, volume: float, tones: bool):
+        self.narrator = narrator
+        self._play = play
+        self._silence = silence
+        self.volume = volume
+        self.tones = tones
+        self._tones = {kind: tone(kind, narrator.stream_rate) for kind in ToneKind}
+
+    def __call__(self, cue: Cue, at: float) -> None:
+        if isinstance(cue, Silence):
+            self._silence()
+            return
+        clip = self._clip(cue)
+        if clip is not None:
+            self._play(clip.samples * np.float32(self.volume), at)
+
+    def _clip(self, cue: Cue) -> Clip | None:
+        if isinstance(cue, Tone):
+            return self._tones[cue.kind] if self.tones else None
+        if isinstance(cue, Count) and not cue.voiced:
+            return self._tones[ToneKind.BEAT]
+        text = cue.text if isinstance(cue, (Say, Count)) else None
+        try:
+            return self.narrator.clip(text) if text else None
+        except SynthesisError:
+            return None  # the text view still shows it; the failure is reported once by the player
