@@ -60,10 +60,19 @@ def read_wav(path: Path) -> Clip:
     return Clip(np.ascontiguousarray(samples, dtype=np.float32), rate)
 
 
+def _pcm16(samples: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(samples * 32768), -32768, 32767).astype("<i2")
+
+
+def quantized(clip: Clip) -> Clip:
+    """The clip exactly as a 16-bit WAV file holds it, so memory and disk copies are identical."""
+    return Clip(_pcm16(clip.samples).astype(np.float32) / 32768, clip.rate)
+
+
 def write_wav(path: Path, clip: Clip) -> None:
     """Write 16-bit mono PCM atomically (a half-written cache file is never read)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pcm = (np.clip(clip.samples, -1, 1) * 32767).astype("<i2")
+    pcm = _pcm16(clip.samples)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as out:

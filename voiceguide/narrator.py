@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.clips import BadClip, Clip, read_wav, resample, trim_silence, write_wav
+from voiceguide.clips import BadClip, Clip, quantized, read_wav, resample, trim_silence, write_wav
 from voiceguide.cues import Count, Cue, Say, Silence, Tone, ToneKind
 from voiceguide.speechtime import estimate_seconds
 from voiceguide.synthesis import SynthesisError, Synthesizer
@@ -116,7 +116,7 @@ class Narrator:
             raw = Path(folder) / "raw.wav"
             self.synthesizer.render(text, self.voice, self.rate, raw)
             try:
-                clip = resample(trim_silence(read_wav(raw)), self.stream_rate)
+                clip = quantized(resample(trim_silence(read_wav(raw)), self.stream_rate))
             except BadClip as exc:
                 raise SynthesisError(f"the speech engine gave no usable audio for {text!r}: {exc}") from None
         try:

@@ -48,6 +48,7 @@ def _worker(conn: Connection) -> None:
             conn.send(("error", f"cannot start the speech engine: {exc}"))
             return
         conn.send(("ready", engine_name))
+        known = {v.id for v in engine.getProperty("voices")} | {v.name for v in engine.getProperty("voices")}
         while True:
             try:
                 request = conn.recv()
@@ -60,6 +61,9 @@ def _worker(conn: Connection) -> None:
                     conn.send(("ok", voices))
                     continue
                 _, text, voice, rate, path = request
+                if voice and voice not in known:  # espeak would quietly use its default voice
+                    conn.send(("error", f"unknown voice '{voice}' (see `voiceguide voices`)"))
+                    continue
                 if voice:
                     engine.setProperty("voice", voice)
                 engine.setProperty("rate", rate)

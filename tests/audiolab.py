@@ -1,0 +1,169 @@
+"""Tools for tests and benchmarks that listen to what voiceguide really played.
+
+- `PulseLab`: a private PulseAudio server with null sinks (a "speaker" and a "microphone"), as in
+  shared/design-notes.md, so real audio flows through sounddevice on machines with no sound card.
+- `Recorder`: records a PulseAudio source (the speaker's monitor) through sounddevice, stamping
+  every block with the monotonic time it was captured, so recordings line up with the player's
+  own clock.
+- `onsets` / `silence_after`: what tests measure in a recording.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+PULSE_TOOLS = ("pulseaudio", "pactl", "pacat")
+
+
+def pulse_missing() -> str | None:
+    """Why PulseAudio cannot be used here, or None."""
+    missing = [tool for tool in PULSE_TOOLS if shutil.which(tool) is None]
+    return f"PulseAudio tools not installed: {', '.join(missing)}" if missing else None
+
+
+class PulseLab:
+    """A PulseAudio daemon of our own, in a temporary runtime folder, with two null sinks.
+
+    The speaker sink is kept clocked by a silent low-latency client: an idle null sink sleeps in
+    2-second blocks, so without it every new stream would stall for up to 2 s at its start, which
+    no real output device does.
+    """
+
+    SPEAKER = "vg_out"
+    MICROPHONE = "vg_mic"
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="voiceguide-pulse-"))
+        self.env = dict(os.environ, XDG_RUNTIME_DIR=str(self.folder), PULSE_RUNTIME_PATH=str(self.folder / "pulse"),
+                        HOME=str(self.folder), PULSE_SINK=self.SPEAKER, PULSE_SOURCE=f"{self.MICROPHONE}.monitor")
+        self.env.pop("PULSE_SERVER", None)
+        self._keepalive: subprocess.Popen | None = None
+
+    def start(self) -> PulseLab:
+        subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit",
+                        "--log-target=stderr", "--log-level=error", "-n",
+                        "--load=module-native-protocol-unix", "--load=module-always-sink"],
+                       env=self.env, check=True, capture_output=True, timeout=30)
+        for sink in (self.SPEAKER, self.MICROPHONE):
+            self.pactl("load-module", "module-null-sink", f"sink_name={sink}", "rate=48000")
+        self.pactl("set-default-sink", self.SPEAKER)
+        self._keepalive = subprocess.Popen(
+            ["pacat", "--playback", f"--device={self.SPEAKER}", "--latency-msec=10", "--format=s16le",
+             "--channels=1", "--rate=48000", "/dev/zero"], env=self.env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        return self
+
+    def pactl(self, *args: str) -> str:
+        return subprocess.run(["pactl", *args], env=self.env, check=True, capture_output=True, text=True,
+                              timeout=30).stdout
+
+    def apply(self) -> None:
+        """Point this process (and children it starts) at the lab's server."""
+        os.environ.update({key: self.env[key] for key in
+                           ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_SINK", "PULSE_SOURCE")})
+
+    def stop(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive.kill()
+            self._keepalive.wait()
+        subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True, timeout=30)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Recording:
+    rate: int
+    samples: np.ndarray
+    start: float
+    """Monotonic time at which samples[0] was played by the sink."""
+
+    def time_of(self, index: int) -> float:
+        return self.start + index / self.rate
+
+
+@dataclass
+class Recorder:
+    """Records a source through sounddevice; blocks are time-stamped against time.monotonic."""
+
+    source: str
+    rate: int = 48000
+    _blocks: list = field(default_factory=list)
+    _first: float | None = None
+
+    def __enter__(self) -> Recorder:
+        import sounddevice as sd
+
+        os.environ["PULSE_SOURCE"] = self.source
+        self._ready = threading.Event()
+        self._stream = sd.InputStream(samplerate=self.rate, channels=1, dtype="float32", blocksize=480,
+                                      latency="low", callback=self._callback)
+        self._stream.start()
+        if not self._ready.wait(5):
+            raise RuntimeError("the recorder received no audio")
+        return self
+
+    def _callback(self, data, frames, time_info, status) -> None:
+        if self._first is None:
+            captured = time.monotonic() - (time_info.currentTime - time_info.inputBufferAdcTime)
+            self._first = captured
+            self._ready.set()
+        self._blocks.append(data[:, 0].copy())
+
+    def __exit__(self, *exc) -> None:
+        self._stream.stop()
+        self._stream.close()
+
+    def recording(self) -> Recording:
+        return Recording(self.rate, np.concatenate(self._blocks), self._first)
+
+
+def envelope_db(samples: np.ndarray, rate: int, window: float = 0.002) -> np.ndarray:
+    """Level in dBFS over short windows, one value per window (hop = window)."""
+    size = max(1, int(window * rate))
+    count = len(samples) // size
+    frames = samples[: count * size].reshape(count, size)
+    rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-9))
+
+
+def onsets(samples: np.ndarray, rate: int, threshold_db: float = -40.0, min_gap: float = 0.05) -> list[float]:
+    """Seconds at which sound starts after at least `min_gap` of quiet (below threshold_db dBFS)."""
+    window = 0.002
+    loud = envelope_db(samples, rate, window) > threshold_db
+    found, quiet_run = [], int(min_gap / window)
+    quiet = quiet_run
+    for index, is_loud in enumerate(loud):
+        if is_loud:
+            if quiet >= quiet_run:
+                start = index * int(window * rate)
+                chunk = np.abs(samples[start: start + int(window * rate)])
+                first = np.flatnonzero(chunk > 10 ** (threshold_db / 20))
+                found.append((start + (first[0] if len(first) else 0)) / rate)
+            quiet = 0
+        else:
+            quiet += 1
+    return found
+
+
+def silence_after(samples: np.ndarray, rate: int, start: float, threshold_db: float = -50.0,
+                  hold: float = 0.2) -> float | None:
+    """The first moment after `start` (s) from which the signal stays below threshold for `hold` seconds."""
+    window = 0.001
+    loud = envelope_db(samples, rate, window) > threshold_db
+    first = int(start / window)
+    need = int(hold / window)
+    run = 0
+    for index in range(first, len(loud)):
+        run = 0 if loud[index] else run + 1
+        if run >= need:
+            return (index - need + 1) * window
+    return None
