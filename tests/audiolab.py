@@ -154,6 +154,36 @@ def onsets(samples: np.ndarray, rate: int, threshold_db: float = -40.0, min_gap:
     return found
 
 
+def sounds(samples: np.ndarray, rate: int, threshold_db: float = -50.0, min_gap: float = 0.08
+           ) -> list[tuple[int, int]]:
+    """(start, end) sample ranges of sound separated by at least `min_gap` s below threshold_db."""
+    window = 0.002
+    size = int(window * rate)
+    loud = envelope_db(samples, rate, window) > threshold_db
+    ranges, start, quiet = [], None, 0
+    for index, is_loud in enumerate(loud):
+        if is_loud:
+            if start is None:
+                start = index
+            quiet = 0
+        elif start is not None:
+            quiet += 1
+            if quiet * window >= min_gap:
+                ranges.append((start * size, (index - quiet + 1) * size))
+                start, quiet = None, 0
+    if start is not None:
+        ranges.append((start * size, len(loud) * size))
+    return ranges
+
+
+def beats(samples: np.ndarray, rate: int, min_gap: float = 0.08) -> list[float]:
+    """Seconds of each sound's beat: where it rises to within 12 dB of its peak (clips.attack_time)."""
+    from voiceguide.clips import Clip, attack_time
+
+    return [(start + attack_time(Clip(samples[start:end], rate)) * rate) / rate
+            for start, end in sounds(samples, rate, min_gap=min_gap)]
+
+
 def silence_after(samples: np.ndarray, rate: int, start: float, threshold_db: float = -50.0,
                   hold: float = 0.2) -> float | None:
     """The first moment after `start` (s) from which the signal stays below threshold for `hold` seconds."""
@@ -167,3 +197,14 @@ def silence_after(samples: np.ndarray, rate: int, start: float, threshold_db: fl
         if run >= need:
             return (index - need + 1) * window
     return None
+
+
+def beat_run(times: list[float], interval: float, tolerance: float) -> list[float]:
+    """The longest run of onsets spaced `interval` apart (within tolerance): a counted set."""
+    best, run = [], times[:1]
+    for previous, current in zip(times, times[1:]):
+        if abs(current - previous - interval) <= tolerance:
+            run.append(current)
+        else:
+            best, run = max(best, run, key=len), [current]
+    return max(best, run, key=len)

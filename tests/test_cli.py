@@ -17,7 +17,7 @@ import pytest
 from conftest import DATA, ROOT
 
 TINY = str(DATA / "tiny.yaml")
-FAST = ["--rate", "400"]
+FAST = ["--rate", "400", "--text"]
 
 
 def voiceguide(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
@@ -28,9 +28,9 @@ def voiceguide(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.C
 class Live:
     """A running voiceguide whose output is read as it comes (from a pipe or a terminal)."""
 
-    def __init__(self, *args: str, terminal: bool = False):
+    def __init__(self, *args: str, terminal: bool = False, env: dict | None = None):
         self.output = ""
-        env = dict(os.environ, COLUMNS="120", LINES="40")
+        env = dict(env or os.environ, COLUMNS="120", LINES="40")
         if terminal:
             self.master, slave = pty.openpty()
             self.process = subprocess.Popen([sys.executable, "-m", "voiceguide", *args], stdin=slave,

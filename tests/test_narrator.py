@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from audiolab import onsets
+from audiolab import beat_run, onsets
 from conftest import SIMPLE, program_for, routine_from
 from voiceguide import paths
 from voiceguide.clips import read_wav
@@ -145,17 +145,6 @@ def test_render_writes_the_whole_session_with_counts_on_the_beat(synthesizer, co
     clip = read_wav(out)
     assert clip.duration == pytest.approx(seconds, abs=0.01) and seconds > 100
     found = onsets(clip.samples, clip.rate, min_gap=0.08)
-    beats = _longest_run(found, 0.8, tolerance=0.03)
+    beats = beat_run(found, 0.8, tolerance=0.03)
     assert len(beats) >= 12
     assert max(abs(b - a - 0.8) for a, b in zip(beats, beats[1:])) < 0.02
-
-
-def _longest_run(times: list[float], interval: float, tolerance: float) -> list[float]:
-    """The longest run of onsets spaced `interval` apart (within tolerance): a counted set."""
-    best, run = [], times[:1]
-    for previous, current in zip(times, times[1:]):
-        if abs(current - previous - interval) <= tolerance:
-            run.append(current)
-        else:
-            best, run = max(best, run, key=len), [current]
-    return max(best, run, key=len)

@@ -9,7 +9,7 @@ from voiceguide.commands import Command as C
 from voiceguide.cues import Count, Say, ToneKind
 from voiceguide.planner import Place
 from voiceguide.routine import Intensity
-from voiceguide.session import Mode
+from voiceguide.session import ACCEPT_GAP, Mode
 from voiceguide.timeline import Wording
 
 
@@ -102,7 +102,7 @@ def test_pause_mid_hold_keeps_the_time_already_held(simple, config, baseline):
     assert resumed == "50 seconds to go."  # 90 - 40.3, rounded
     done = next(at for at, t in run.recording.tones() if t.kind is ToneKind.HOLD_DONE)
     resume_speech = 0.05 * len(resumed) + 0.1 + 0.3
-    assert done == pytest.approx(pause_at + 100 + resume_speech + 49.7)
+    assert done == pytest.approx(pause_at + 100 + ACCEPT_GAP + resume_speech + 49.7)
 
 
 def test_hold_announcements(simple, config, baseline):

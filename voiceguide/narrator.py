@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.clips import BadClip, Clip, quantized, read_wav, resample, trim_silence, write_wav
+from voiceguide.clips import BadClip, Clip, attack_time, quantized, read_wav, resample, trim_silence, write_wav
 from voiceguide.cues import Count, Cue, Say, Silence, Tone, ToneKind
 from voiceguide.speechtime import estimate_seconds
 from voiceguide.synthesis import SynthesisError, Synthesizer
@@ -137,14 +137,24 @@ class AudioNarration:
         self.volume = volume
         self.tones = tones
         self._tones = {kind: tone(kind, narrator.stream_rate) for kind in ToneKind}
+        self._attacks: dict[str, float] = {}
 
     def __call__(self, cue: Cue, at: float) -> None:
         if isinstance(cue, Silence):
             self._silence()
             return
         clip = self._clip(cue)
-        if clip is not None:
-            self._play(clip.samples * np.float32(self.volume), at)
+        if clip is None:
+            return
+        if isinstance(cue, Count) and cue.voiced:
+            at -= self._attack(cue.text, clip)  # the number's beat, not its first breath, lands on time
+        self._play(clip.samples * np.float32(self.volume), at)
+
+    def _attack(self, text: str, clip: Clip) -> float:
+        found = self._attacks.get(text)
+        if found is None:
+            found = self._attacks[text] = attack_time(clip)
+        return found
 
     def _clip(self, cue: Cue) -> Clip | None:
         if isinstance(cue, Tone):

@@ -22,6 +22,8 @@ from voiceguide.routine import Reps
 from voiceguide.timeline import (WORK_SEGMENTS, CountSegment, PartKind, Program, RestSegment, SpeakSegment,
                                  TimedSegment, Wording)
 
+ACCEPT_GAP = 0.12
+"""Seconds between the accept tone and what is said after it, so the two never overlap."""
 MAX_TEMPO_FACTOR = 2.0
 MIN_TEMPO_FACTOR = 0.5
 
@@ -380,19 +382,20 @@ class Session:
         self.sink(Tone(ToneKind.ACCEPT), now)
         self.mode = Mode.PLAYING
         self._move_to(place, now, ticking=False)
-        self._set_plan(plan(self.program, place, now, self.pace, preamble=preamble, resuming=resuming), now)
+        self._set_plan(plan(self.program, place, now + ACCEPT_GAP, self.pace, preamble=preamble,
+                            resuming=resuming), now)
         return Outcome(True, note)
 
     def _carry_on(self, now: float, said: str, note: str) -> Outcome:
         """Apply a pace change without breaking the rhythm: the next beat comes at the new tempo."""
         self.sink(Tone(ToneKind.ACCEPT), now)
         if self.mode is not Mode.PLAYING:
-            self.sink(Say(said, Role.FEEDBACK), now)
+            self.sink(Say(said, Role.FEEDBACK), now + ACCEPT_GAP)
             return Outcome(True, note)
         place = self.current_place(now)
         segment = self._segment(place)
-        quiet_until = now + self.pace.speech_time(said)
-        self.sink(Say(said, Role.FEEDBACK), now)
+        quiet_until = now + ACCEPT_GAP + self.pace.speech_time(said)
+        self.sink(Say(said, Role.FEEDBACK), now + ACCEPT_GAP)
         if isinstance(segment, CountSegment):
             number, at = self._last_sent_count(place)
             if number >= self.pace.target(place.part, place.segment, segment):
@@ -458,7 +461,7 @@ class Session:
         """Silence everything and say one thing, without moving (paused, asking)."""
         self.sink(Silence(), now)
         self.sink(Tone(ToneKind.ACCEPT), now)
-        self._set_plan([PlanItem(now, Say(text, Role.FEEDBACK))], now)
+        self._set_plan([PlanItem(now + ACCEPT_GAP, Say(text, Role.FEEDBACK))], now)
         return Outcome(True, note)
 
     def _set_plan(self, items: list[PlanItem], now: float) -> None:

@@ -1,0 +1,145 @@
+"""`voiceguide play` through real audio devices: PulseAudio null sinks, sounddevice, the recording.
+
+What is checked is measured in the recording of the speaker's monitor: counts start on their
+beats, a pause makes the output silent at once and nothing plays until resume, and a device that
+vanishes mid-session leaves the session running in text mode.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from audiolab import PulseLab, Recorder, beat_run, beats, envelope_db, pulse_missing, silence_after
+from conftest import ROOT
+from voiceguide import paths
+from test_cli import Live
+
+pytestmark = pytest.mark.skipif(pulse_missing() is not None, reason=str(pulse_missing()))
+
+COUNTING = """\
+id: counting
+title: Counting test.
+cautions: [Keep the pressure comfortable.]
+steps:
+  - id: press
+    name: Press
+    instruction: Press gently.
+    reps: {count: 16, tempo: 0.5}
+    rest: 0
+"""
+
+TALKING = """\
+id: talking
+title: Talking test.
+cautions:
+  - This is a long caution sentence that keeps the narrator talking for several seconds without a break in it.
+steps:
+  - id: hold
+    name: Hold
+    instruction: Hold still.
+    timed: {duration: 3}
+    rest: 0
+"""
+
+
+@pytest.fixture(scope="module")
+def lab():
+    lab = PulseLab().start()
+    yield lab
+    lab.stop()
+
+
+def routine_file(tmp_path, text):
+    path = tmp_path / "routine.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def player(lab: PulseLab, *args: str) -> Live:
+    """`voiceguide play` with its input on a pipe and its audio on the lab's speaker."""
+    own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
+    return Live("play", *args, env=dict(lab.env, **own))
+
+
+def test_counts_start_on_their_beats(lab, tmp_path, monkeypatch):
+    lab.apply()
+    with Recorder(f"{lab.SPEAKER}.monitor") as recorder:
+        live = player(lab, routine_file(tmp_path, COUNTING), "--rate", "250", "--restart")
+        assert live.finish(timeout=60) == 0
+    assert "voiceguide:" not in live.output  # no warning: it really played through the device
+    recording = recorder.recording()
+    found = beats(recording.samples, recording.rate)
+    run = beat_run(found, 0.5, tolerance=0.05)
+    assert len(run) >= 16  # (the count-in "Ready, and" may land a beat before "one")
+    counts = run[-16:]
+    intervals = np.diff(counts)
+    assert np.max(np.abs(intervals - 0.5)) < 0.02  # every count within 20 ms of its beat
+    assert abs(counts[-1] - counts[0] - 15 * 0.5) < 0.02  # and no drift over the set
+
+
+def test_pause_is_silent_at_once_and_resume_carries_on(lab, tmp_path):
+    lab.apply()
+    settings = paths.user_config_file()
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text("audio:\n  tones: false\n")  # so the silence after the cut is not filled by a tone
+    with Recorder(f"{lab.SPEAKER}.monitor") as recorder:
+        live = player(lab, routine_file(tmp_path, TALKING), "--rate", "160", "--restart")
+        live.wait_for(r"This is a long caution sentence")
+        time.sleep(1.0)  # the test waits into the sentence; the player itself never sleeps
+        paused_at = time.monotonic()
+        live.send("pause\n")
+        live.wait_for(r"> pause: Paused\.")
+        time.sleep(2.0)
+        resumed_at = time.monotonic()
+        live.send("resume\n")
+        live.wait_for(r"> resume: Resumed\.")
+        assert live.finish(timeout=60) == 0
+    recording = recorder.recording()
+    offset = paused_at - recording.start
+    assert _level(recording, offset - 0.3, offset) > -35  # it was talking when paused
+    silent = silence_after(recording.samples, recording.rate, offset, hold=0.08)
+    assert silent is not None and silent - offset < 0.1
+    # after the "Paused" confirmation, nothing sounds until resume
+    confirm_end = silence_after(recording.samples, recording.rate, offset + 0.2, hold=0.5)
+    assert _level(recording, confirm_end, resumed_at - recording.start) < -60
+    assert _level(recording, resumed_at - recording.start, resumed_at - recording.start + 1.5) > -35
+
+
+def test_a_vanishing_device_leaves_the_session_in_text_mode(tmp_path):
+    own = PulseLab().start()
+    try:
+        live = player(own, routine_file(tmp_path, COUNTING), "--rate", "300", "--restart")
+        live.wait_for(r"Ready, and")
+    finally:
+        own.stop()
+    live.wait_for(r"the audio output stopped .*; carrying on in text mode where you are", timeout=30)
+    assert live.finish(timeout=60) == 0
+    assert "1 of 1 steps done." in live.output and "Traceback" not in live.output
+
+
+def test_no_audio_device_falls_back_to_text_mode(tmp_path):
+    env = dict(os.environ, PULSE_SERVER="unix:/nonexistent/voiceguide-test")  # no server, no sound card
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "play", routine_file(tmp_path, COUNTING),
+                             "--rate", "400", "--restart"], capture_output=True, text=True, env=env, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line]
+    assert len(warnings) == 1 and warnings[0].startswith("voiceguide: ") and "text mode" in warnings[0]
+    assert "1 of 1 steps done." in result.stdout
+
+
+def test_devices_are_listed(lab):
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "devices"], capture_output=True, text=True,
+                            env=lab.env, cwd=ROOT, timeout=60)
+    assert result.returncode == 0 and "(default output)" in result.stdout
+
+
+def _level(recording, start: float, end: float) -> float:
+    segment = recording.samples[int(start * recording.rate):int(end * recording.rate)]
+    return float(np.max(envelope_db(segment, recording.rate))) if len(segment) > 200 else -np.inf
