@@ -5,7 +5,7 @@
 - `Recorder`: records a PulseAudio source (the speaker's monitor) through sounddevice, stamping
   every block with the monotonic time it was captured, so recordings line up with the player's
   own clock.
-- `onsets` / `silence_after`: what tests measure in a recording.
+- `beats`, `silence_after`, `beat_run`: what tests measure in a recording.
 """
 
 from __future__ import annotations
@@ -83,28 +83,45 @@ class PulseLab:
 class Recording:
     rate: int
     samples: np.ndarray
-    start: float
-    """Monotonic time at which samples[0] was played by the sink."""
+    block_times: np.ndarray
+    """Monotonic time at which each block's first sample was captured."""
+    block: int
+
+    @property
+    def start(self) -> float:
+        return float(self.block_times[0])
 
     def time_of(self, index: int) -> float:
-        return self.start + index / self.rate
+        """Monotonic time of sample `index` (each block carries its own time stamp, so dropped or
+        stretched blocks in the stream never shift the rest of the recording)."""
+        block = min(int(index) // self.block, len(self.block_times) - 1)
+        return float(self.block_times[block]) + (index - block * self.block) / self.rate
+
+    def seconds_at(self, moment: float) -> float:
+        """Position in the recording (seconds from its start) of monotonic time `moment`."""
+        block = max(0, int(np.searchsorted(self.block_times, moment, side="right")) - 1)
+        return (block * self.block) / self.rate + (moment - float(self.block_times[block]))
 
 
 @dataclass
 class Recorder:
-    """Records a source through sounddevice; blocks are time-stamped against time.monotonic."""
+    """Records a source through sounddevice; every block is time-stamped against time.monotonic."""
 
     source: str
     rate: int = 48000
+    block: int = 480
     _blocks: list = field(default_factory=list)
-    _first: float | None = None
+    _times: list = field(default_factory=list)
 
     def __enter__(self) -> Recorder:
         import sounddevice as sd
 
+        from voiceguide.audio_out import StreamClock
+
         os.environ["PULSE_SOURCE"] = self.source
         self._ready = threading.Event()
-        self._stream = sd.InputStream(samplerate=self.rate, channels=1, dtype="float32", blocksize=480,
+        self._clock, self._frames = StreamClock(self.rate), 0
+        self._stream = sd.InputStream(samplerate=self.rate, channels=1, dtype="float32", blocksize=self.block,
                                       latency="low", callback=self._callback)
         self._stream.start()
         if not self._ready.wait(5):
@@ -112,18 +129,18 @@ class Recorder:
         return self
 
     def _callback(self, data, frames, time_info, status) -> None:
-        if self._first is None:
-            captured = time.monotonic() - (time_info.currentTime - time_info.inputBufferAdcTime)
-            self._first = captured
-            self._ready.set()
+        measured = time.monotonic() - (time_info.currentTime - time_info.inputBufferAdcTime)
+        self._times.append(self._clock.block_time(self._frames, measured))
+        self._frames += frames
         self._blocks.append(data[:, 0].copy())
+        self._ready.set()
 
     def __exit__(self, *exc) -> None:
         self._stream.stop()
         self._stream.close()
 
     def recording(self) -> Recording:
-        return Recording(self.rate, np.concatenate(self._blocks), self._first)
+        return Recording(self.rate, np.concatenate(self._blocks), np.array(self._times), self.block)
 
 
 def envelope_db(samples: np.ndarray, rate: int, window: float = 0.002) -> np.ndarray:
@@ -133,25 +150,6 @@ def envelope_db(samples: np.ndarray, rate: int, window: float = 0.002) -> np.nda
     frames = samples[: count * size].reshape(count, size)
     rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
     return 20 * np.log10(np.maximum(rms, 1e-9))
-
-
-def onsets(samples: np.ndarray, rate: int, threshold_db: float = -40.0, min_gap: float = 0.05) -> list[float]:
-    """Seconds at which sound starts after at least `min_gap` of quiet (below threshold_db dBFS)."""
-    window = 0.002
-    loud = envelope_db(samples, rate, window) > threshold_db
-    found, quiet_run = [], int(min_gap / window)
-    quiet = quiet_run
-    for index, is_loud in enumerate(loud):
-        if is_loud:
-            if quiet >= quiet_run:
-                start = index * int(window * rate)
-                chunk = np.abs(samples[start: start + int(window * rate)])
-                first = np.flatnonzero(chunk > 10 ** (threshold_db / 20))
-                found.append((start + (first[0] if len(first) else 0)) / rate)
-            quiet = 0
-        else:
-            quiet += 1
-    return found
 
 
 def sounds(samples: np.ndarray, rate: int, threshold_db: float = -50.0, min_gap: float = 0.08
@@ -177,7 +175,7 @@ def sounds(samples: np.ndarray, rate: int, threshold_db: float = -50.0, min_gap:
 
 
 def beats(samples: np.ndarray, rate: int, min_gap: float = 0.08) -> list[float]:
-    """Seconds of each sound's beat: where it rises to within 12 dB of its peak (clips.attack_time)."""
+    """Seconds of each sound's beat (clips.attack_time: where a tenth of its energy has gone by)."""
     from voiceguide.clips import Clip, attack_time
 
     return [(start + attack_time(Clip(samples[start:end], rate)) * rate) / rate

@@ -101,14 +101,15 @@ def test_pause_is_silent_at_once_and_resume_carries_on(lab, tmp_path):
         live.wait_for(r"> resume: Resumed\.")
         assert live.finish(timeout=60) == 0
     recording = recorder.recording()
-    offset = paused_at - recording.start
+    offset = recording.seconds_at(paused_at)
     assert _level(recording, offset - 0.3, offset) > -35  # it was talking when paused
     silent = silence_after(recording.samples, recording.rate, offset, hold=0.08)
     assert silent is not None and silent - offset < 0.1
     # after the "Paused" confirmation, nothing sounds until resume
     confirm_end = silence_after(recording.samples, recording.rate, offset + 0.2, hold=0.5)
-    assert _level(recording, confirm_end, resumed_at - recording.start) < -60
-    assert _level(recording, resumed_at - recording.start, resumed_at - recording.start + 1.5) > -35
+    resumed = recording.seconds_at(resumed_at)
+    assert _level(recording, confirm_end, resumed) < -60
+    assert _level(recording, resumed, resumed + 1.5) > -35
 
 
 def test_a_vanishing_device_leaves_the_session_in_text_mode(tmp_path):

@@ -28,6 +28,31 @@ class AudioUnavailable(VoiceguideError):
     """No usable output: PortAudio missing, no device, or a device that would not open."""
 
 
+class StreamClock:
+    """Maps a stream's sample counter to monotonic time, smoothing out callback jitter.
+
+    Each callback measures when its block will be heard, but the measurement is late by however
+    long the callback took to be scheduled (milliseconds, sometimes a block). The sample counter
+    itself is exact, so the offset between the two is tracked with a slow filter, and reset when
+    it jumps for real (a stall or an underrun).
+    """
+
+    def __init__(self, rate: int, smoothing: float = 0.05, reset_after: float = 0.04):
+        self.rate = rate
+        self.smoothing = smoothing
+        self.reset_after = reset_after
+        self.offset: float | None = None
+
+    def block_time(self, frames_done: int, measured: float) -> float:
+        """Monotonic time of sample `frames_done`, given a noisy measurement of it."""
+        estimate = measured - frames_done / self.rate
+        if self.offset is None or abs(estimate - self.offset) > self.reset_after:
+            self.offset = estimate
+        else:
+            self.offset += self.smoothing * (estimate - self.offset)
+        return self.offset + frames_done / self.rate
+
+
 class Mixer:
     """Clips waiting to start and clips playing, mixed block by block.
 
@@ -155,6 +180,7 @@ class AudioOut:
         self.rate = int(info["default_samplerate"])
         self.device_name = info["name"]
         self.mixer = Mixer(self.rate)
+        self._clock = StreamClock(self.rate)
         self.last_callback = 0.0
         self.failed = ""
         self.underruns = 0
@@ -164,6 +190,7 @@ class AudioOut:
         self._flowing = threading.Event()
         self._block = block_seconds
         self._recent = collections.deque(maxlen=STEADY_CALLBACKS)
+        self._frames_done = 0
         try:
             self._stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="float32", device=index,
                                            blocksize=int(self.rate * block_seconds), latency="low",
@@ -187,7 +214,8 @@ class AudioOut:
         dac_delay = time_info.outputBufferDacTime - time_info.currentTime
         if not 0 <= dac_delay < 1:  # some host APIs report no times: fall back on the stream's latency
             dac_delay = self.latency
-        self.mixer.fill(out[:, 0], now + dac_delay)
+        self.mixer.fill(out[:, 0], self._clock.block_time(self._frames_done, now + dac_delay))
+        self._frames_done += frames
         self._called.set()
 
     def _finished(self) -> None:

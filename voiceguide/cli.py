@@ -6,6 +6,7 @@ This is the edge where errors become one clear line each; nothing below prints a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import enum
 import sys
@@ -74,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     play_parser.add_argument("--text", action="store_true", help="text mode: show the narration, play no sound")
     play_parser.add_argument("--output-device", metavar="DEVICE",
                              help="output device number or name (see `voiceguide devices`)")
+    play_parser.add_argument("--trace", type=Path, metavar="FILE",
+                             help="write every cue and command, with its time, to FILE as JSON lines")
 
     render = commands.add_parser("render", help="write a whole session to a WAV file",
                                  description="Render a routine, start to finish, to a WAV file for "
@@ -233,8 +236,15 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
     config = _with_flags(config, args)
     loaded = catalog.find(args.routine or config.routine, config.vocabulary().all_phrases())
     resume = True if args.resume else False if args.restart else None
-    result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, audio=not args.text,
-                  out=out, err=err)
+    with contextlib.ExitStack() as stack:
+        trace = None
+        if args.trace:
+            try:
+                trace = stack.enter_context(args.trace.open("w", encoding="utf-8"))
+            except OSError as exc:
+                raise VoiceguideError(f"cannot write the trace {args.trace}: {exc.strerror or exc}") from None
+        result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, audio=not args.text,
+                      trace=trace, out=out, err=err)
     out.write(f"{result.summary}\n")
     return 0
 

@@ -28,6 +28,7 @@ from voiceguide.speechtime import estimate_seconds
 from voiceguide.synthesis import SynthesisError, Synthesizer
 from voiceguide.textview import KeyReader, LineReader, TextView, stdin_is_terminal
 from voiceguide.timeline import PlaySettings, Program, Wording, expand
+from voiceguide.trace import Trace
 
 REFRESH_SECONDS = 0.1
 """How often the loop wakes for the live view and the audio watchdog."""
@@ -96,13 +97,16 @@ class _PlaceSaver:
 
 
 class _Outputs:
-    """Where cues go: the text view always, the audio narration while the device works."""
+    """Where cues go: the text view always, the audio narration while the device works, a trace."""
 
-    def __init__(self, view: TextView):
+    def __init__(self, view: TextView, trace: Trace | None):
         self.view = view
+        self.trace = trace
         self.audio: AudioNarration | None = None
 
     def __call__(self, cue: Cue, at: float) -> None:
+        if self.trace is not None:
+            self.trace.cue(cue, at)
         self.view.cue(cue, at)
         if self.audio is not None:
             self.audio(cue, at)
@@ -153,12 +157,14 @@ class _Audio:
 
 
 def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | None, audio: bool = True,
-         out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> PlayResult:
+         trace: TextIO | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> PlayResult:
     """Run a routine at the real pace until it ends, is stopped, or Ctrl-C.
 
     resume: True carries on from a saved place, False starts over, None asks (on a terminal).
     audio: speak through the output device (falls back to text mode if there is none).
+    trace: where to write every cue and command as JSON lines, with monotonic times.
     """
+    tracer = Trace(trace) if trace is not None else None
 
     def warn(message: str) -> None:
         err.write(f"voiceguide: {message}\n")
@@ -178,7 +184,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     clock = MonotonicClock()
     inbox = CommandInbox(clock)
     view = TextView(out, live=interactive and out.isatty())
-    outputs = _Outputs(view)
+    outputs = _Outputs(view, tracer)
     session = Session(program, config.vocabulary(),
                       sound.narrator.known_duration if sound else speech_timer(config), outputs,
                       tempo_change=config.timing.tempo_change, lookahead=LOOKAHEAD if sound else 0.0,
@@ -201,6 +207,8 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
         view.draw(session.view(now))
 
     def on_command(command: Command, outcome: Outcome) -> None:
+        if tracer is not None:
+            tracer.command(command, clock.now())
         view.command(command, outcome)
 
     def run_session() -> None:

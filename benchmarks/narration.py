@@ -1,0 +1,234 @@
+"""Narration benchmark: first audio, beat accuracy, and pause-to-silence latency, through real devices.
+
+    .venv/bin/python benchmarks/narration.py [--runs 5] [--pauses 30]
+
+Starts its own PulseAudio server with null sinks (tests/audiolab.py), runs `voiceguide play` as a
+user would, records the speaker's monitor through sounddevice, and lines the recording up with
+the player's `--trace` (both on the monotonic clock). Prints medians and p95s.
+
+Targets (issue 3): first audio <= 1 s with a warm cache; beat error p95 <= 20 ms; pause to silence
+p95 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from audiolab import PulseLab, Recorder, beats, envelope_db, pulse_missing, silence_after  # noqa: E402
+from voiceguide.clips import attack_time, resample  # noqa: E402
+from voiceguide.narrator import Narrator  # noqa: E402
+from voiceguide.synthesis import Synthesizer  # noqa: E402
+
+SILENCE_DB = -50.0
+
+COUNTING = """\
+id: bench-counting
+title: Counting benchmark.
+steps:
+""" + "".join(f"""  - id: set-{index}
+    name: Set {index}
+    instruction: Count along.
+    reps: {{count: 40, tempo: {tempo}}}
+    rest: 2
+""" for index, tempo in enumerate((0.8, 1.0, 1.3), start=1))
+
+TALKING = """\
+id: bench-talking
+title: Pause benchmark.
+cautions:
+  - This sentence is long on purpose, so that the narrator is always in the middle of speaking when the benchmark says pause, and it carries on for quite a few seconds before it ends.
+steps:
+  - id: hold
+    name: Hold
+    instruction: Hold still.
+    timed: {duration: 5 minutes}
+"""
+
+
+def AudioOut_rate() -> int:  # noqa: N802 - the output rate the player used (the default device's)
+    import sounddevice
+
+    return int(sounddevice.query_devices(None, "output")["default_samplerate"])
+
+
+def _locate(samples: np.ndarray, template: np.ndarray, around: int, window: int) -> int:
+    """Index in `samples` where `template` starts, searched within +-window of `around`."""
+    start = max(0, around - window)
+    segment = samples[start: around + window + len(template)]
+    size = 1 << int(np.ceil(np.log2(len(segment) + len(template))))
+    correlation = np.fft.irfft(np.fft.rfft(segment, size) * np.conj(np.fft.rfft(template, size)), size)
+    valid = correlation[: len(segment) - len(template) + 1]
+    return start + int(np.argmax(valid))
+
+
+def percentile(values, q):
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def summary(name: str, values_ms: list[float], unit: str = "ms") -> str:
+    return (f"{name:<44} n={len(values_ms):<4} p50 {percentile(values_ms, 50):7.1f} {unit}   "
+            f"p95 {percentile(values_ms, 95):7.1f} {unit}   max {max(values_ms, default=float('nan')):7.1f} {unit}")
+
+
+class Bench:
+    def __init__(self, lab: PulseLab, folder: Path):
+        self.lab = lab
+        self.folder = folder
+
+    def env(self, cache: Path, config: str | None = None) -> dict:
+        home = Path(tempfile.mkdtemp(dir=self.folder))
+        env = dict(self.lab.env, XDG_CACHE_HOME=str(cache), XDG_STATE_HOME=str(home / "state"),
+                   XDG_CONFIG_HOME=str(home / "config"))
+        if config:
+            (home / "config" / "voiceguide").mkdir(parents=True)
+            (home / "config" / "voiceguide" / "config.yaml").write_text(config)
+        return env
+
+    def routine(self, text: str) -> str:
+        path = self.folder / f"{abs(hash(text))}.yaml"
+        path.write_text(text)
+        return str(path)
+
+    def player(self, routine: str, env: dict, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "voiceguide", "play", routine, "--restart", *args],
+                                cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+
+    def first_audio(self, cache: Path, runs: int) -> list[float]:
+        """Seconds from starting `voiceguide play` to the first sound at the speaker."""
+        found = []
+        for _ in range(runs):
+            with Recorder(f"{self.lab.SPEAKER}.monitor") as recorder:
+                started = time.monotonic()
+                process = self.player("lower-back", self.env(cache))
+                time.sleep(3.5)
+                process.send_signal(signal.SIGINT)
+                process.communicate(timeout=30)
+            recording = recorder.recording()
+            loud = np.flatnonzero(envelope_db(recording.samples, recording.rate, 0.001) > SILENCE_DB)
+            first = recording.time_of(int(loud[0] * 0.001 * recording.rate)) if len(loud) else float("nan")
+            found.append(first - started)
+        return found
+
+    def beat_errors(self) -> dict:
+        """Each spoken count against its scheduled beat (ms), measured two ways.
+
+        placement: where the known clip of that number sits in the recording (cross-correlation),
+        plus its attack: exactly what the scheduler did. attack: the beat as a detector hears it
+        (clips.attack_time on each sound), which also carries the detector's own uncertainty.
+        """
+        trace = self.folder / "counting.jsonl"
+        cache = self.folder / "cache"
+        with Recorder(f"{self.lab.SPEAKER}.monitor") as recorder:
+            process = self.player(self.routine(COUNTING), self.env(cache), "--rate", "180",
+                                  "--verbosity", "brief", "--trace", str(trace))
+            _, errors = process.communicate(timeout=600)
+        if process.returncode != 0 or not trace.exists():
+            raise SystemExit(f"the player failed:\n{errors}")
+        recording = recorder.recording()
+        counts = [r for r in map(json.loads, trace.read_text().splitlines()) if r.get("cue") == "count" and r["voiced"]]
+        narrator = Narrator(Synthesizer(), cache / "voiceguide" / "clips", voice="", rate=180,
+                            stream_rate=AudioOut_rate())
+        heard = np.array([recording.time_of(int(t * recording.rate)) for t in beats(recording.samples, recording.rate)])
+        placement, attack = [], []
+        for count in counts:
+            clip = narrator.clip(str(count["number"]))
+            lead = attack_time(clip)
+            template = resample(clip, recording.rate).samples
+            expected = recording.seconds_at(count["at"] - lead)
+            found = _locate(recording.samples, template, int(expected * recording.rate), int(0.1 * recording.rate))
+            placement.append((recording.time_of(found) + lead - count["at"]) * 1000)
+            nearest = heard[np.argmin(np.abs(heard - count["at"]))]
+            if abs(nearest - count["at"]) < 0.15:
+                attack.append((nearest - count["at"]) * 1000)
+        narrator.synthesizer.close()
+        return {"placement": placement, "attack": attack, "scheduled": len(counts)}
+
+    def pause_latency(self, trials: int) -> tuple[list[float], list[float], int]:
+        """Seconds from sending "pause" (and from the player handling it) to silence at the speaker."""
+        trace = self.folder / "talking.jsonl"
+        env = self.env(self.folder / "cache", config="audio:\n  tones: false\n")
+        sent = []
+        with Recorder(f"{self.lab.SPEAKER}.monitor") as recorder:
+            process = self.player(self.routine(TALKING), env, "--trace", str(trace))
+            while not trace.exists() or "caution" not in trace.read_text():
+                time.sleep(0.05)
+            for _ in range(trials):
+                time.sleep(random.uniform(0.8, 2.5))
+                sent.append(time.monotonic())
+                process.stdin.write("pause\n")
+                process.stdin.flush()
+                time.sleep(0.8)
+                process.stdin.write("resume\n")
+                process.stdin.flush()
+            process.stdin.write("stop\nstop\n")
+            process.stdin.flush()
+            process.communicate(timeout=60)
+        recording = recorder.recording()
+        handled = [r["at"] for r in map(json.loads, trace.read_text().splitlines()) if r.get("command") == "pause"]
+        total, audio, skipped = [], [], 0
+        for sent_at, handled_at in zip(sent, handled):
+            offset = recording.seconds_at(sent_at)
+            before = recording.samples[int((offset - 0.1) * recording.rate):int(offset * recording.rate)]
+            if np.max(envelope_db(before, recording.rate, 0.005)) < -40:
+                skipped += 1  # a natural gap in the speech: nothing to silence
+                continue
+            silent = silence_after(recording.samples, recording.rate, offset, threshold_db=SILENCE_DB, hold=0.06)
+            total.append((silent - offset) * 1000)
+            audio.append((silent - recording.seconds_at(handled_at)) * 1000)
+        return total, audio, skipped
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="start-ups measured, cold and warm each")
+    parser.add_argument("--pauses", type=int, default=30, help="pauses measured")
+    args = parser.parse_args()
+    if pulse_missing():
+        print(f"cannot run: {pulse_missing()}")
+        return 2
+    lab = PulseLab().start()
+    lab.apply()
+    try:
+        with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as folder:
+            bench = Bench(lab, Path(folder))
+            cold = [bench.first_audio(Path(tempfile.mkdtemp(dir=folder)), 1)[0] for _ in range(args.runs)]
+            warm_cache = Path(tempfile.mkdtemp(dir=folder))
+            bench.first_audio(warm_cache, 1)
+            warm = bench.first_audio(warm_cache, args.runs)
+            beat = bench.beat_errors()
+            total, audio, skipped = bench.pause_latency(args.pauses)
+    finally:
+        lab.stop()
+    print("voiceguide narration benchmark (PulseAudio null sink, recorded at its monitor)")
+    print(summary("first audio after `play`, cold cache", [s * 1000 for s in cold]))
+    print(summary("first audio after `play`, warm cache", [s * 1000 for s in warm]))
+    print(f"{'':<44} (includes the configured lead-in of 300 ms)")
+    placement, attack = beat["placement"], beat["attack"]
+    print(summary(f"beat error, clip placement ({len(placement)} counts)", [abs(e) for e in placement]))
+    print(f"{'':<44} (signed mean {np.mean(placement):+.1f} ms: where the device really plays vs. where "
+          "PortAudio says it will)")
+    print(summary(f"beat error, as an onset detector hears it", [abs(e) for e in attack]))
+    print(summary("pause to silence, from the command sent", total))
+    print(summary("pause to silence, from the command handled", audio))
+    if skipped:
+        print(f"{'':<44} ({skipped} pauses fell in a gap between words and were not counted)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,35 @@
+"""A JSON-lines trace of a session: every cue with its due time, every command with when it came.
+
+Times are on the monotonic clock, so a trace lines up with recordings made by other processes
+on the same machine (the narration benchmark does exactly that).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from voiceguide.commands import Command
+from voiceguide.cues import Count, Cue, Say, Tone
+
+
+class Trace:
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def cue(self, cue: Cue, at: float) -> None:
+        record = {"at": round(at, 6), "cue": type(cue).__name__.lower()}
+        if isinstance(cue, Say):
+            record.update(text=cue.text, role=cue.role.value)
+        elif isinstance(cue, Count):
+            record.update(number=cue.number, target=cue.target, voiced=cue.voiced)
+        elif isinstance(cue, Tone):
+            record.update(kind=cue.kind.value)
+        self._write(record)
+
+    def command(self, command: Command, now: float) -> None:
+        self._write({"at": round(now, 6), "command": command.value})
+
+    def _write(self, record: dict) -> None:
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.out.flush()
