@@ -8,9 +8,11 @@ vanishes mid-session leaves the session running in text mode.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+import wave
 
 import numpy as np
 import pytest
@@ -61,10 +63,10 @@ def routine_file(tmp_path, text):
     return str(path)
 
 
-def player(lab: PulseLab, *args: str) -> Live:
+def player(lab: PulseLab, *args: str, own_group: bool = False) -> Live:
     """`voiceguide play` with its input on a pipe and its audio on the lab's speaker."""
     own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
-    return Live("play", *args, env=dict(lab.env, **own))
+    return Live("play", *args, env=dict(lab.env, **own), own_group=own_group)
 
 
 def test_counts_start_on_their_beats(lab, tmp_path, monkeypatch):
@@ -133,6 +135,41 @@ def test_no_audio_device_falls_back_to_text_mode(tmp_path):
     warnings = [line for line in result.stderr.splitlines() if line]
     assert len(warnings) == 1 and warnings[0].startswith("voiceguide: ") and "text mode" in warnings[0]
     assert "1 of 1 steps done." in result.stdout
+
+
+def test_ctrl_c_with_sound_ends_cleanly(lab, tmp_path):
+    live = player(lab, routine_file(tmp_path, COUNTING), "--rate", "300", "--restart", own_group=True)
+    live.wait_for(r"Ready, and")
+    os.killpg(live.process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the speech worker gets it too
+    assert live.finish(timeout=30) == 130
+    assert "Traceback" not in live.output and "interrupted. Your place is saved" in live.output
+
+
+def test_missing_portaudio_falls_back_to_text_mode(tmp_path):
+    """sounddevice raises OSError at import when libportaudio2 is missing; simulate exactly that."""
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "sounddevice.py").write_text('raise OSError("PortAudio library not found")\n')
+    env = dict(os.environ, PYTHONPATH=str(fake))
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "play", routine_file(tmp_path, COUNTING),
+                             "--rate", "400", "--restart"], capture_output=True, text=True, env=env, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 0
+    assert result.stderr.strip() == ("voiceguide: PortAudio is not installed (PortAudio library not found); "
+                                     "install libportaudio2; playing in text mode")
+    devices = subprocess.run([sys.executable, "-m", "voiceguide", "devices"], capture_output=True, text=True,
+                             env=env, cwd=ROOT, timeout=60)
+    assert devices.returncode == 2 and devices.stderr.startswith("voiceguide: error: PortAudio is not installed")
+
+
+def test_render_command_writes_a_wav(tmp_path):
+    out = tmp_path / "session.wav"
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "render", routine_file(tmp_path, COUNTING),
+                             str(out), "--rate", "300"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {out} (")
+    with wave.open(str(out)) as written:
+        assert written.getframerate() == 22050 and written.getnframes() > 22050 * 10
 
 
 def test_devices_are_listed(lab):

@@ -28,7 +28,7 @@ def voiceguide(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.C
 class Live:
     """A running voiceguide whose output is read as it comes (from a pipe or a terminal)."""
 
-    def __init__(self, *args: str, terminal: bool = False, env: dict | None = None):
+    def __init__(self, *args: str, terminal: bool = False, env: dict | None = None, own_group: bool = False):
         self.output = ""
         env = dict(env or os.environ, COLUMNS="120", LINES="40")
         if terminal:
@@ -39,7 +39,8 @@ class Live:
             self.read_fd = self.master
         else:
             self.process = subprocess.Popen([sys.executable, "-m", "voiceguide", *args], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+                                            start_new_session=own_group)
             self.read_fd = self.process.stdout.fileno()
 
     def wait_for(self, pattern: str, timeout: float = 30) -> str:

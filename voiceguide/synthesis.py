@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import wave
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class VoiceInfo:
 
 def _worker(conn: Connection) -> None:
     """Worker process: answers ('render', text, voice, rate, path) and ('voices',) requests."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends this worker
     with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):  # pyttsx3 prints "Audio saved"
         try:
             import pyttsx3
