@@ -172,6 +172,15 @@ def test_render_command_writes_a_wav(tmp_path):
         assert written.getframerate() == 22050 and written.getnframes() > 22050 * 10
 
 
+def test_choosing_an_output_device(lab, tmp_path):
+    named = player(lab, routine_file(tmp_path, COUNTING), "--rate", "400", "--restart", "--output-device", "pulse")
+    assert named.finish(timeout=60) == 0 and "voiceguide:" not in named.output
+    wrong = player(lab, routine_file(tmp_path, COUNTING), "--rate", "400", "--restart", "--output-device", "nosuch")
+    assert wrong.finish(timeout=60) == 0
+    assert ("voiceguide: no output device named like 'nosuch' (see `voiceguide devices`); playing in text mode"
+            in wrong.output)
+
+
 def test_devices_are_listed(lab):
     result = subprocess.run([sys.executable, "-m", "voiceguide", "devices"], capture_output=True, text=True,
                             env=lab.env, cwd=ROOT, timeout=60)
