@@ -17,7 +17,7 @@ from voiceguide.audio_out import AudioOut, AudioUnavailable
 from voiceguide.clock import MonotonicClock
 from voiceguide.commands import Command
 from voiceguide.config import Config, Verbosity
-from voiceguide.cues import Cue
+from voiceguide.cues import Count, Cue, Say
 from voiceguide.narrator import AudioNarration, Narrator
 from voiceguide.placestore import PlaceStore
 from voiceguide.planner import Pace, Place, plan
@@ -128,8 +128,16 @@ class _Audio:
     def prepare(self, session: Session, start: Place | None) -> None:
         """Render what is said first now, the rest in the background."""
         texts = session.texts_ahead(start)
-        first = plan(session.program, start or Place(0, 0, 0), 0.0, session.pace)
-        opening = [item.cue.text for item in first[:8] if hasattr(item.cue, "text")]
+        opening = []  # everything said in the first segment: it is planned before the rest is rendered
+        first_segment = None
+        for item in plan(session.program, start or Place(0, 0, 0), 0.0, session.pace, resuming=start is not None):
+            if item.place is not None:
+                here = (item.place.part, item.place.segment)
+                if first_segment is not None and here != first_segment:
+                    break
+                first_segment = here
+            if isinstance(item.cue, (Say, Count)):
+                opening.append(item.cue.text)
         try:
             for text in opening:
                 self.narrator.clip(text)
