@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import subprocess
@@ -181,7 +180,7 @@ class Bench:
         recording = recorder.recording()
         handled = [r["at"] for r in map(json.loads, trace.read_text().splitlines()) if r.get("command") == "pause"]
         total, audio, skipped = [], [], 0
-        for sent_at, handled_at in zip(sent, handled):
+        for sent_at, handled_at in zip(sent, handled, strict=True):
             offset = recording.seconds_at(sent_at)
             before = recording.samples[int((offset - 0.1) * recording.rate):int(offset * recording.rate)]
             if np.max(envelope_db(before, recording.rate, 0.005)) < -40:
@@ -222,7 +221,7 @@ def main() -> int:
     print(summary(f"beat error, clip placement ({len(placement)} counts)", [abs(e) for e in placement]))
     print(f"{'':<44} (signed mean {np.mean(placement):+.1f} ms: where the device really plays vs. where "
           "PortAudio says it will)")
-    print(summary(f"beat error, as an onset detector hears it", [abs(e) for e in attack]))
+    print(summary("beat error, as an onset detector hears it", [abs(e) for e in attack]))
     print(summary("pause to silence, from the command sent", total))
     print(summary("pause to silence, from the command handled", audio))
     if skipped:

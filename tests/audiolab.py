@@ -200,7 +200,7 @@ def silence_after(samples: np.ndarray, rate: int, start: float, threshold_db: fl
 def beat_run(times: list[float], interval: float, tolerance: float) -> list[float]:
     """The longest run of onsets spaced `interval` apart (within tolerance): a counted set."""
     best, run = [], times[:1]
-    for previous, current in zip(times, times[1:]):
+    for previous, current in zip(times, times[1:], strict=False):
         if abs(current - previous - interval) <= tolerance:
             run.append(current)
         else:

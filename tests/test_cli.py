@@ -114,8 +114,8 @@ def test_bad_input_gives_clear_lines_and_no_traceback(tmp_path):
     assert broken.stderr.strip() == f"voiceguide: error: {config}:2: speech.rate: must be a whole number, not the text 'fast'"
     flag = voiceguide("play", "--tempo", "0")
     assert flag.returncode == 2 and "must be between 0.3 and 10 seconds" in flag.stderr
-    for result in (result, missing, broken, flag):
-        assert "Traceback" not in result.stderr
+    for finished in (result, missing, broken, flag):
+        assert "Traceback" not in finished.stderr
 
 
 def test_play_runs_a_routine_to_the_end_with_typed_commands():

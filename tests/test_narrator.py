@@ -148,4 +148,4 @@ def test_render_writes_the_whole_session_with_counts_on_the_beat(synthesizer, co
     assert clip.duration == pytest.approx(seconds, abs=0.01) and seconds > 100
     counted = beat_run(beats(clip.samples, clip.rate), 0.8, tolerance=0.03)[-12:]
     assert len(counted) == 12
-    assert max(abs(b - a - 0.8) for a, b in zip(counted, counted[1:])) < 0.02
+    assert max(abs(b - a - 0.8) for a, b in zip(counted, counted[1:], strict=False)) < 0.02

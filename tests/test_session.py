@@ -6,7 +6,7 @@ import pytest
 
 from conftest import SIMPLE, play_script, program_for, routine_from
 from voiceguide.commands import Command as C
-from voiceguide.cues import Count, Say, ToneKind
+from voiceguide.cues import Count, Role, Say, ToneKind
 from voiceguide.planner import Place
 from voiceguide.routine import Intensity
 from voiceguide.session import ACCEPT_GAP, Mode
@@ -63,9 +63,10 @@ def test_cautions_are_spoken_before_the_first_step(baseline):
 
 def test_count_in_before_every_set(baseline):
     said = [(at, c) for at, c in baseline.recording.cues if isinstance(c, (Say, Count))]
-    for index, (at, cue) in enumerate(said):
-        if isinstance(cue, Count) and cue.number == 1:
-            assert said[index - 1][1] == Say("Ready, and", said[index - 1][1].role)
+    firsts = [index for index, (_, cue) in enumerate(said) if isinstance(cue, Count) and cue.number == 1]
+    assert len(firsts) == 3
+    for index in firsts:
+        assert said[index - 1][1] == Say("Ready, and", Role.COUNT_IN)
 
 
 def test_pause_mid_count_resumes_at_the_same_count(simple, config, baseline):

@@ -298,7 +298,7 @@ def _config(args, config: Config, out: TextIO, err: TextIO) -> int:
         return value
 
     data = {field.name: plain(getattr(config, field.name)) for field in dataclasses.fields(config)}
-    for key, value in list(data.items()):
+    for key in list(data):
         if dataclasses.is_dataclass(getattr(config, key)):
             data[key] = plain(dataclasses.asdict(getattr(config, key)))
     out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

@@ -8,7 +8,7 @@ never accumulated, so there is no drift however long a set runs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voiceguide.cues import Count, Cue, Role, Say, Tone, ToneKind
