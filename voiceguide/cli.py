@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import dataclasses
 import enum
+import json
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +21,9 @@ from voiceguide.config import Config, Verbosity, load_config
 from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.placestore import PlaceStore
 from voiceguide.audio_out import list_devices
+from voiceguide.clips import read_wav
+from voiceguide.listener import PhraseDecider, chunks_of, listen
+from voiceguide.recognizers import make_engine
 from voiceguide.offline import render_to_wav
 from voiceguide.player import build_program, estimated_seconds, make_narrator, play
 from voiceguide.synthesis import Synthesizer
@@ -87,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--verbosity", choices=[v.value for v in Verbosity], help="how much is said")
     _add_voice_flags(render)
 
+    listen = commands.add_parser("listen", help="recognise voice commands in a recording",
+                                 description="Run the voice-command pipeline on a WAV file as fast as it "
+                                             "goes and print one JSON line per command: command, phrase, "
+                                             "where in the audio the phrase ended (audio_end_s) and where the "
+                                             "pipeline decided (detected_s).")
+    listen.add_argument("--wav", type=Path, required=True, metavar="FILE", help="the recording to listen to")
+    listen.add_argument("--model", type=Path, metavar="FOLDER", help="a vosk model folder")
+
     commands.add_parser("devices", help="list audio devices",
                         description="List the audio devices; use a number or name with --output-device "
                                     "or in the config's audio section.")
@@ -129,7 +141,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     try:
         config = load_config(args.config)
         handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,
-                   "render": _render, "devices": _devices, "voices": _voices}
+                   "render": _render, "devices": _devices, "voices": _voices, "listen": _listen}
         return handler[args.command](args, config, out, err)
     except FileProblems as exc:
         for problem in exc.problems:
@@ -261,6 +273,18 @@ def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
     finally:
         narrator.synthesizer.close()
     out.write(f"wrote {args.output} ({_minutes(seconds)}, {seconds:.0f} s)\n")
+    return 0
+
+
+def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:
+    clip = read_wav(args.wav)
+    engine = make_engine(config, args.model)
+    err.write(f"voiceguide: listening with {engine.description}\n")
+    decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word)
+    for found in listen(engine, decider, chunks_of(clip)):
+        out.write(json.dumps({"command": found.command.value, "phrase": found.phrase,
+                              "audio_end_s": None if found.audio_end is None else round(found.audio_end, 3),
+                              "detected_s": round(found.detected, 3)}, ensure_ascii=False) + "\n")
     return 0
 
 

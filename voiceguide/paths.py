@@ -28,6 +28,11 @@ def cache_dir() -> Path:
     return _base("XDG_CACHE_HOME", ".cache") / APP
 
 
+def data_dir() -> Path:
+    """Things the user keeps: downloaded speech-recognition models."""
+    return _base("XDG_DATA_HOME", ".local/share") / APP
+
+
 def user_config_file() -> Path:
     return config_dir() / "config.yaml"
 

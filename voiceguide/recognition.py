@@ -1,0 +1,46 @@
+"""What recognition engines share: audio in as plain 16 kHz chunks, words out as `Heard` events.
+
+An engine only turns audio into words restricted to the command vocabulary; what the words mean,
+and when to act on them, is decided by the listener (listener.py), the same for every engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from voiceguide.errors import VoiceguideError
+
+SAMPLE_RATE = 16000
+"""Hertz, mono, 16-bit: what every engine is fed."""
+
+
+class RecognizerUnavailable(VoiceguideError):
+    """An engine that cannot run here: not installed, no model, a broken or wrong-language model."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """Words an engine has heard so far in the current utterance."""
+
+    text: str
+    final: bool
+    """True once the engine has closed the utterance (after its end-of-speech silence)."""
+    at: float
+    """Seconds of audio fed when this was known: where in the stream the decision could be made."""
+    end: float | None = None
+    """Final results: where in the stream the last word ended."""
+    confidence: float | None = None
+    """Final results: the least certain word's confidence, 0 to 1."""
+
+
+class Engine(Protocol):
+    name: str
+    description: str
+    """Shown at start: the engine and the model in use."""
+
+    def accept(self, pcm: bytes, at: float) -> list[Heard]:
+        """Feed 16-bit mono PCM at SAMPLE_RATE; `at` is the stream time at its end."""
+
+    def finish(self, at: float) -> list[Heard]:
+        """The stream has ended: close any open utterance."""
