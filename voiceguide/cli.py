@@ -23,6 +23,7 @@ from voiceguide.placestore import PlaceStore
 from voiceguide.audio_out import list_devices
 from voiceguide.clips import read_wav
 from voiceguide.listener import PhraseDecider, chunks_of, listen
+from voiceguide.model_download import MODEL_LIST_URL, choose, download, fetch_list
 from voiceguide.recognizers import make_engine
 from voiceguide.offline import render_to_wav
 from voiceguide.player import build_program, estimated_seconds, make_narrator, play
@@ -99,6 +100,19 @@ def _parser() -> argparse.ArgumentParser:
     listen.add_argument("--wav", type=Path, required=True, metavar="FILE", help="the recording to listen to")
     listen.add_argument("--model", type=Path, metavar="FOLDER", help="a vosk model folder")
 
+    model = commands.add_parser("model", help="speech-recognition models",
+                                description="Manage vosk speech-recognition models (see models/README.md).")
+    model_commands = model.add_subparsers(dest="model_command", metavar="ACTION")
+    model_commands.required = True
+    fetch = model_commands.add_parser("download", help="download a vosk model from the official model list",
+                                      description="Download a vosk model from the official Vosk model list, "
+                                                  "check its size and checksum, and unpack it into "
+                                                  f"{paths.data_dir() / 'models'}. Without NAME: the small "
+                                                  "model for the configured language.")
+    fetch.add_argument("name", nargs="?", metavar="NAME", help="a model name, e.g. vosk-model-small-en-us-0.15")
+    fetch.add_argument("--list-url", default=MODEL_LIST_URL, metavar="URL",
+                       help="where the model list is (default: the official list)")
+
     commands.add_parser("devices", help="list audio devices",
                         description="List the audio devices; use a number or name with --output-device "
                                     "or in the config's audio section.")
@@ -141,7 +155,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     try:
         config = load_config(args.config)
         handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,
-                   "render": _render, "devices": _devices, "voices": _voices, "listen": _listen}
+                   "render": _render, "devices": _devices, "voices": _voices, "listen": _listen,
+                   "model": _model}
         return handler[args.command](args, config, out, err)
     except FileProblems as exc:
         for problem in exc.problems:
@@ -151,7 +166,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         err.write(f"voiceguide: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
-        err.write("\nvoiceguide: interrupted. Your place is saved: play the routine again to carry on.\n")
+        if args.command == "play":
+            err.write("\nvoiceguide: interrupted. Your place is saved: play the routine again to carry on.\n")
+        else:
+            err.write("\nvoiceguide: interrupted.\n")
         return 130
     except BrokenPipeError:
         return 0
@@ -285,6 +303,24 @@ def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps({"command": found.command.value, "phrase": found.phrase,
                               "audio_end_s": None if found.audio_end is None else round(found.audio_end, 3),
                               "detected_s": round(found.detected, 3)}, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _model(args, config: Config, out: TextIO, err: TextIO) -> int:
+    entry = choose(fetch_list(args.list_url), args.name, config.language)
+    folder = paths.data_dir() / "models"
+    if (folder / entry.name).exists():
+        out.write(f"{entry.name} is already in {folder}\n")
+        return 0
+    err.write(f"downloading {entry.name} ({entry.size / 1e6:.1f} MB)\n")
+
+    def progress(received: int, total: int) -> None:
+        err.write(f"\r  {received / 1e6:6.1f} of {total / 1e6:.1f} MB ({100 * received // max(total, 1)}%)")
+        err.flush()
+
+    target = download(entry, folder, progress)
+    err.write("\n")
+    out.write(f"installed {entry.name} in {target}\n")
     return 0
 
 
