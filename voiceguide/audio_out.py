@@ -130,7 +130,8 @@ class Device:
     is_default_input: bool
 
 
-def _sounddevice():
+def load_sounddevice():
+    """The sounddevice module, or AudioUnavailable when the PortAudio library is missing."""
     try:
         import sounddevice
     except OSError as exc:  # the PortAudio library itself is missing
@@ -139,7 +140,7 @@ def _sounddevice():
 
 
 def list_devices() -> list[Device]:
-    sd = _sounddevice()
+    sd = load_sounddevice()
     try:
         devices = sd.query_devices()
         apis = sd.query_hostapis()
@@ -171,7 +172,7 @@ class AudioOut:
     """The output stream. Open it, schedule clips by monotonic time, silence it at once."""
 
     def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS):
-        sd = _sounddevice()
+        sd = load_sounddevice()
         index = resolve_device(device)
         try:
             info = sd.query_devices(index, "output")

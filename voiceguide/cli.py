@@ -22,7 +22,8 @@ from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.placestore import PlaceStore
 from voiceguide.audio_out import list_devices
 from voiceguide.clips import read_wav
-from voiceguide.listener import PhraseDecider, chunks_of, listen
+from voiceguide.audio_in import Microphone
+from voiceguide.listener import PhraseDecider, chunks_of, detections
 from voiceguide.model_download import MODEL_LIST_URL, choose, download, fetch_list
 from voiceguide.recognizers import make_engine
 from voiceguide.offline import render_to_wav
@@ -92,12 +93,17 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--verbosity", choices=[v.value for v in Verbosity], help="how much is said")
     _add_voice_flags(render)
 
-    listen = commands.add_parser("listen", help="recognise voice commands in a recording",
-                                 description="Run the voice-command pipeline on a WAV file as fast as it "
-                                             "goes and print one JSON line per command: command, phrase, "
-                                             "where in the audio the phrase ended (audio_end_s) and where the "
-                                             "pipeline decided (detected_s).")
-    listen.add_argument("--wav", type=Path, required=True, metavar="FILE", help="the recording to listen to")
+    listen = commands.add_parser("listen", help="try voice commands: the microphone, or a recording",
+                                 description="Listen for voice commands and print one JSON line per command "
+                                             "heard: command, phrase, where in the audio the phrase ended "
+                                             "(audio_end_s) and where the pipeline decided (detected_s). From "
+                                             "the microphone it shows the level and what it hears as it goes; "
+                                             "with --wav it runs the identical pipeline on a file as fast as "
+                                             "it can.")
+    listen.add_argument("--wav", type=Path, metavar="FILE", help="listen to this recording instead")
+    listen.add_argument("--seconds", type=_bounded(0.1, 86400, "seconds"), metavar="N",
+                        help="stop after N seconds of microphone sound")
+    listen.add_argument("--input-device", metavar="DEVICE", help="microphone number or name (`voiceguide devices`)")
     listen.add_argument("--model", type=Path, metavar="FOLDER", help="a vosk model folder")
 
     model = commands.add_parser("model", help="speech-recognition models",
@@ -295,15 +301,42 @@ def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:
-    clip = read_wav(args.wav)
+    clip = read_wav(args.wav) if args.wav else None
     engine = make_engine(config, args.model)
     err.write(f"voiceguide: listening with {engine.description}\n")
     decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word)
-    for found in listen(engine, decider, chunks_of(clip)):
-        out.write(json.dumps({"command": found.command.value, "phrase": found.phrase,
-                              "audio_end_s": None if found.audio_end is None else round(found.audio_end, 3),
-                              "detected_s": round(found.detected, 3)}, ensure_ascii=False) + "\n")
+    microphone, show = None, None
+    if clip is not None:
+        audio = chunks_of(clip)
+    else:
+        microphone = Microphone(args.input_device or config.audio.input_device)
+        err.write(f"voiceguide: microphone: {microphone.name} (Ctrl-C to stop)\n")
+        audio = microphone.chunks(args.seconds)
+        if err.isatty():
+            show = _live_meter(err)
+    try:
+        for found in detections(engine, decider, audio, on_heard=show):
+            out.write(json.dumps({"command": found.command.value, "phrase": found.phrase,
+                                  "audio_end_s": None if found.audio_end is None else round(found.audio_end, 3),
+                                  "detected_s": round(found.detected, 3)}, ensure_ascii=False) + "\n")
+            out.flush()
+    finally:
+        if microphone is not None:
+            microphone.close()
     return 0
+
+
+def _live_meter(err: TextIO):
+    """A one-line display of the microphone level and the words being heard."""
+    hearing = [""]
+
+    def show(heard, level: float) -> None:
+        if heard:
+            hearing[0] = heard[-1].text + (" (done)" if heard[-1].final else "")
+        bars = max(0, min(30, int((level + 60) / 2)))
+        err.write(f"\r  {'#' * bars:<30} {level:6.1f} dB   hearing: {hearing[0]:<30}")
+        err.flush()
+    return show
 
 
 def _model(args, config: Config, out: TextIO, err: TextIO) -> int:

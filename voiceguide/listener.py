@@ -13,7 +13,7 @@ sometimes wrong where the engine's own was right; the listening benchmark is to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,10 +75,13 @@ class QuietMeter:
     def __init__(self):
         self.peak = QUIET_FLOOR_DB
         self.quiet_for = 0.0
+        self.level = -120.0
+        """dBFS of the last chunk."""
 
     def update(self, pcm: bytes) -> float:
         samples = np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
         level = 10 * np.log10(max(float(np.mean(samples * samples)), 1e-12)) if len(samples) else -120.0
+        self.level = level
         self.peak = max(level, self.peak - PEAK_DECAY_DB, QUIET_FLOOR_DB)
         if level < max(self.peak - QUIET_BELOW_PEAK_DB, QUIET_FLOOR_DB):
             self.quiet_for += len(samples) / SAMPLE_RATE
@@ -96,10 +99,13 @@ class Detection:
     detected: float
 
 
-def listen(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[bytes, float]], *,
-           close_on_pause: bool = False) -> list[Detection]:
-    """Run the pipeline over a stream as fast as it goes (the live listener will feed the same way)."""
-    found: list[Detection] = []
+def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[bytes, float]], *,
+               close_on_pause: bool = False, on_heard: Callable[[list[Heard], float], None] | None = None
+               ) -> Iterator[Detection]:
+    """Commands as they are decided, from a stream of chunks (a file or the microphone alike).
+
+    `on_heard` sees every engine result with the speaker's pause so far (for a live display).
+    """
     meter = QuietMeter()
     holding = False  # the engine has words in an open utterance
     at = 0.0
@@ -110,8 +116,16 @@ def listen(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[bytes, 
         if close_on_pause and holding and quiet_for >= QUIET_SECONDS:
             heard += engine.finish(at)
             holding = False
-        found += _decide(heard, decider)
-    return found + _decide(engine.finish(at), decider)
+        if on_heard:
+            on_heard(heard, meter.level)
+        yield from _decide(heard, decider)
+    yield from _decide(engine.finish(at), decider)
+
+
+def listen(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[bytes, float]], *,
+           close_on_pause: bool = False) -> list[Detection]:
+    """Run the pipeline over a whole stream as fast as it goes."""
+    return list(detections(engine, decider, audio, close_on_pause=close_on_pause))
 
 
 def _decide(heard: list[Heard], decider: PhraseDecider) -> list[Detection]:
