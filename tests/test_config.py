@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, write_user_config
 from voiceguide import paths
 from voiceguide.commands import Command
 from voiceguide.config import Config, Verbosity, load_config
@@ -46,7 +46,7 @@ def test_defaults(config):
 
 
 def test_user_file_overrides_only_what_it_names():
-    user = write(paths.user_config_file(), "speech:\n  rate: 140\ncommands:\n  en:\n    pause: [pause, halt]\n")
+    user = write_user_config("speech:\n  rate: 140\ncommands:\n  en:\n    pause: [pause, halt]\n")
     config = load_config(user)
     assert config.speech.rate == 140 and config.speech.volume == 0.9
     assert config.vocabulary().match("halt") is Command.PAUSE
@@ -55,12 +55,12 @@ def test_user_file_overrides_only_what_it_names():
 
 
 def test_user_file_is_found_in_the_xdg_folder():
-    write(paths.user_config_file(), "intensity: gentle\n")
+    write_user_config("intensity: gentle\n")
     assert load_config().intensity is Intensity.GENTLE
 
 
 def test_flags_override_the_files():
-    write(paths.user_config_file(), "intensity: gentle\n")
+    write_user_config("intensity: gentle\n")
     config = load_config().with_overrides(intensity=Intensity.FULL, **{"timing.tempo": 2.0, "speech.rate": None})
     assert config.intensity is Intensity.FULL and config.timing.tempo == 2.0 and config.speech.rate == 160
 

@@ -10,8 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
-from voiceguide import paths
+from conftest import ROOT, write_user_config
 from voiceguide.clips import Clip, read_wav, resample
 from voiceguide.commands import Command
 from voiceguide.config import load_config
@@ -111,9 +110,7 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 
 @pytest.fixture
 def korean():
-    settings = paths.user_config_file()
-    settings.parent.mkdir(parents=True, exist_ok=True)
-    settings.write_text(KOREAN, encoding="utf-8")
+    write_user_config(KOREAN)
     return load_config()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, write_user_config
 from test_listener import KOREAN
 from voiceguide import paths
 from voiceguide.model_download import DownloadError, choose, download, fetch_list
@@ -95,9 +95,7 @@ def test_an_unreachable_list_is_a_clear_error():
 
 
 def test_the_command_downloads_once(served):
-    config = paths.user_config_file()
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(KOREAN, encoding="utf-8")  # the small model for the configured language
+    write_user_config(KOREAN)  # the small model is chosen for the configured language
     first = subprocess.run([sys.executable, "-m", "voiceguide", "model", "download", "--list-url", served],
                            capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert first.returncode == 0, first.stderr
