@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from voiceguide import paths
@@ -32,18 +33,43 @@ def find_vosk_model(config: Config, explicit: Path | None = None) -> Path | None
     return packages[0] if packages else None
 
 
-def make_engine(config: Config, model: Path | None = None) -> Engine:
-    """The engine the config asks for; raises RecognizerUnavailable saying why not."""
-    from voiceguide.vosk_engine import VoskEngine
+def make_engine(config: Config, model: Path | None = None, *, other_words: Iterable[str] = (),
+                notes: Callable[[str], None] = lambda note: None) -> Engine:
+    """The engine the config asks for; raises RecognizerUnavailable saying why not.
 
+    With `engine: auto` a vosk model that is found is used, else (or if it fails to load) the
+    pocketsphinx model built into its wheel; `notes` hears why a choice was passed over.
+    `other_words` (the narration's words) help an engine tell them from commands.
+    """
     engine = config.recognizer.engine
     if engine == "none":
         raise RecognizerUnavailable("voice control is switched off (recognizer.engine: none)")
+    wake = tuple(config.recognizer.wake_word.split()) if config.recognizer.wake_word else ()
     if engine == "pocketsphinx":
-        raise RecognizerUnavailable("the pocketsphinx engine is not available yet; use vosk with a model")
+        return _pocketsphinx(config, wake, other_words)
+    if engine == "vosk" or model is not None:
+        return _vosk(config, model, wake, required=True)
+    try:
+        found = _vosk(config, model, wake, required=False)
+    except RecognizerUnavailable as problem:
+        notes(f"{problem}; using pocketsphinx instead")
+        found = None
+    return found or _pocketsphinx(config, wake, other_words)
+
+
+def _vosk(config: Config, model: Path | None, wake: tuple[str, ...], *, required: bool) -> Engine | None:
+    from voiceguide.vosk_engine import VoskEngine
+
     found = find_vosk_model(config, model)
     if found is None:
+        if not required:
+            return None
         raise RecognizerUnavailable("no vosk model found: put one in ~/.local/share/voiceguide/models/ "
                                     "or name it with recognizer.model (see models/README.md)")
-    wake = tuple(config.recognizer.wake_word.split()) if config.recognizer.wake_word else ()
     return VoskEngine(found, config.vocabulary(), extra_words=wake)
+
+
+def _pocketsphinx(config: Config, wake: tuple[str, ...], other_words: Iterable[str]) -> Engine:
+    from voiceguide.pocketsphinx_engine import PocketsphinxEngine
+
+    return PocketsphinxEngine(config.vocabulary(), extra_words=wake, other_words=other_words)

