@@ -1,15 +1,17 @@
 """The microphone: a sounddevice input stream at 16 kHz mono whose callback only copies blocks out.
 
 Recognition runs on the reading side, never in the callback. The stream's own sample count is
-the stream time the listener reports in.
+the stream time the listener reports in; each block also carries the monotonic time it was
+captured, on the same clock as the output's, so the echo canceller can line them up.
 """
 
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Iterator
 
-from voiceguide.audio_out import AudioUnavailable, load_sounddevice, resolve_device
+from voiceguide.audio_out import AudioUnavailable, StreamClock, load_sounddevice, resolve_device
 from voiceguide.listener import CHUNK_SECONDS
 from voiceguide.recognition import SAMPLE_RATE
 
@@ -23,7 +25,9 @@ class Microphone:
     def __init__(self, device: str = ""):
         sd = load_sounddevice()
         index = resolve_device(device, outputs=False)
-        self._blocks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._blocks: queue.SimpleQueue[tuple[bytes, float]] = queue.SimpleQueue()
+        self._clock = StreamClock(SAMPLE_RATE)
+        self._frames = 0
         self.overflows = 0
         try:
             self._stream = sd.RawInputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16", device=index,
@@ -34,20 +38,30 @@ class Microphone:
             raise AudioUnavailable(f"no usable microphone ({exc})") from None
 
     def _callback(self, data, frames, time_info, status) -> None:
+        now = time.monotonic()
         if status.input_overflow:
             self.overflows += 1
-        self._blocks.put(bytes(data))
+        age = time_info.currentTime - time_info.inputBufferAdcTime
+        if not 0 <= age < 1:  # some host APIs report no times: the block was captured just now
+            age = frames / SAMPLE_RATE
+        self._blocks.put((bytes(data), self._clock.block_time(self._frames, now - age)))
+        self._frames += frames
 
-    def chunks(self, seconds: float | None = None) -> Iterator[tuple[bytes, float]]:
-        """Blocks as they come, each with the stream time at its end; stops after `seconds`."""
+    def timed_chunks(self, seconds: float | None = None) -> Iterator[tuple[bytes, float, float]]:
+        """Blocks as they come: (PCM, stream time at its end, monotonic time of its first sample)."""
         frames = 0
         while seconds is None or frames < seconds * SAMPLE_RATE:
             try:
-                block = self._blocks.get(timeout=GAP_SECONDS if frames else START_SECONDS)
+                block, captured = self._blocks.get(timeout=GAP_SECONDS if frames else START_SECONDS)
             except queue.Empty:
                 raise AudioUnavailable("the microphone stopped sending sound") from None
             frames += len(block) // 2
-            yield block, frames / SAMPLE_RATE
+            yield block, frames / SAMPLE_RATE, captured
+
+    def chunks(self, seconds: float | None = None) -> Iterator[tuple[bytes, float]]:
+        """Blocks as they come, each with the stream time at its end; stops after `seconds`."""
+        for block, at, _captured in self.timed_chunks(seconds):
+            yield block, at
 
     def close(self) -> None:
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voiceguide.errors import VoiceguideError
+from voiceguide.playback_record import PlaybackRecord
 
 BLOCK_SECONDS = 0.01
 """Audio block length: the longest a pause waits before the output goes silent (plus the device's latency)."""
@@ -181,6 +182,8 @@ class AudioOut:
         self.rate = int(info["default_samplerate"])
         self.device_name = info["name"]
         self.mixer = Mixer(self.rate)
+        self.record: PlaybackRecord | None = None
+        """Set to keep what is played, for the echo canceller."""
         self._clock = StreamClock(self.rate)
         self.last_callback = 0.0
         self.failed = ""
@@ -215,7 +218,10 @@ class AudioOut:
         dac_delay = time_info.outputBufferDacTime - time_info.currentTime
         if not 0 <= dac_delay < 1:  # some host APIs report no times: fall back on the stream's latency
             dac_delay = self.latency
-        self.mixer.fill(out[:, 0], self._clock.block_time(self._frames_done, now + dac_delay))
+        block_start = self._clock.block_time(self._frames_done, now + dac_delay)
+        self.mixer.fill(out[:, 0], block_start)
+        if self.record is not None:
+            self.record.write(out[:, 0], block_start)
         self._frames_done += frames
         self._called.set()
 

@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
                              help="seconds per repetition where a step sets none")
     _add_voice_flags(play_parser)
     play_parser.add_argument("--text", action="store_true", help="text mode: show the narration, play no sound")
+    play_parser.add_argument("--no-voice", action="store_true", help="do not listen for spoken commands (keys only)")
+    play_parser.add_argument("--input-device", metavar="DEVICE",
+                             help="microphone number or name (see `voiceguide devices`)")
     play_parser.add_argument("--output-device", metavar="DEVICE",
                              help="output device number or name (see `voiceguide devices`)")
     play_parser.add_argument("--trace", type=Path, metavar="FILE",
@@ -280,6 +283,7 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
             except OSError as exc:
                 raise VoiceguideError(f"cannot write the trace {args.trace}: {exc.strerror or exc}") from None
         result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, audio=not args.text,
+                      voice=not (args.text or args.no_voice), input_device=args.input_device or "",
                       trace=trace, out=out, err=err)
     out.write(f"{result.summary}\n")
     return 0

@@ -58,3 +58,9 @@ class Vocabulary:
         """The phrase to tell the user for a command (its first one)."""
         items = self.phrases.get(command) or (command.value,)
         return items[0]
+
+
+def named_words(words: Sequence[str], most: int = 5) -> str:
+    """Words for a message: the first few quoted, then how many more."""
+    shown = ", ".join(repr(word) for word in words[:most])
+    return shown + (f" and {len(words) - most} more" if len(words) > most else "")

@@ -23,12 +23,15 @@ from voiceguide.placestore import PlaceStore
 from voiceguide.planner import Pace, Place, plan
 from voiceguide.routine import Routine
 from voiceguide.runner import CommandInbox, run
+from voiceguide.playback_record import PlaybackRecord
+from voiceguide.recognition import RecognizerUnavailable
 from voiceguide.session import Mode, Outcome, Session
 from voiceguide.speechtime import estimate_seconds
 from voiceguide.synthesis import SynthesisError, Synthesizer
 from voiceguide.textview import KeyReader, LineReader, TextView, stdin_is_terminal
 from voiceguide.timeline import PlaySettings, Program, Wording, expand
 from voiceguide.trace import Trace
+from voiceguide.voice_control import VoiceControl
 
 REFRESH_SECONDS = 0.1
 """How often the loop wakes for the live view and the audio watchdog."""
@@ -165,11 +168,13 @@ class _Audio:
 
 
 def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | None, audio: bool = True,
-         trace: TextIO | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> PlayResult:
+         voice: bool = True, input_device: str = "", trace: TextIO | None = None, out: TextIO = sys.stdout,
+         err: TextIO = sys.stderr) -> PlayResult:
     """Run a routine at the real pace until it ends, is stopped, or Ctrl-C.
 
     resume: True carries on from a saved place, False starts over, None asks (on a terminal).
     audio: speak through the output device (falls back to text mode if there is none).
+    voice: listen for spoken commands (falls back to keys alone if it cannot).
     trace: where to write every cue and command as JSON lines, with monotonic times.
     """
     tracer = Trace(trace) if trace is not None else None
@@ -205,6 +210,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
             warn(f"the audio output '{sound.out.device_name}' is slow to start; the first words may be late")
         outputs.audio = sound.sink
 
+    listener = _start_voice_control(config, inbox, sound, session, input_device, warn, err) if voice else None
     saver = _PlaceSaver(store, session, program, warn)
     keys = KeyReader(inbox.put, lambda: session.mode is Mode.PLAYING)
 
@@ -238,9 +244,33 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
         saver(clock.now())  # the very last place, however the interrupt fell
         raise
     finally:
+        if listener:
+            listener.close()
         if sound:
             sound.close()
     return _finish(session, program, store)
+
+
+def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | None, session: Session,
+                         device: str, warn, err: TextIO) -> VoiceControl | None:
+    """Voice control if it can run here; otherwise one line saying why, and keys alone."""
+    if config.recognizer.engine == "none":
+        return None
+    record = None
+    if sound is not None:
+        record = sound.out.record = PlaybackRecord(sound.out.rate)
+    def note(message: str) -> None:
+        err.write(f"  ({message})\n")
+
+    try:
+        control = VoiceControl(config, inbox.put, record=record, narration=session.texts_ahead(None),
+                               warn=warn, notes=note, device=device)
+    except (RecognizerUnavailable, AudioUnavailable) as exc:
+        warn(f"voice control is off: {exc}; the keys still work")
+        return None
+    err.write(f"Listening with {control.description}\n")
+    control.start()
+    return control
 
 
 def _finish(session: Session, program: Program, store: PlaceStore) -> PlayResult:

@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from voiceguide.commands import Vocabulary, normalise
+from voiceguide.commands import Vocabulary, named_words, normalise
 from voiceguide.recognition import SAMPLE_RATE, Heard, RecognizerUnavailable
 
 COMMAND_SHARE = 0.05
@@ -125,7 +125,7 @@ class PocketsphinxEngine:
         missing = sorted(needed - known.keys())
         if missing:
             raise RecognizerUnavailable(
-                f"the pocketsphinx English model does not know {', '.join(repr(w) for w in missing)}: "
+                f"the pocketsphinx English model does not know {named_words(missing)}: "
                 "phrases in another language need a vosk model for it (see models/README.md)")
         fillers = (set(FILLER_WORDS) | set(" ".join(map(normalise, other_words)).split())) & known.keys()
         with tempfile.TemporaryDirectory(prefix="voiceguide-ps-") as folder:

@@ -12,7 +12,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-from voiceguide.commands import Vocabulary
+from voiceguide.commands import Vocabulary, named_words
 from voiceguide.recognition import SAMPLE_RATE, Heard, RecognizerUnavailable
 
 UNKNOWN = "[unk]"
@@ -54,7 +54,7 @@ class VoskEngine:
         missing = [word for word in words if self._model.vosk_model_find_word(word) < 0]
         if missing:
             raise RecognizerUnavailable(
-                f"the vosk model in {model_path} does not know {', '.join(repr(w) for w in missing)}: "
+                f"the vosk model in {model_path} does not know {named_words(missing)}: "
                 "a model for another language, or phrases to change in the config")
         self.rejects_other_speech = self._model.vosk_model_find_word(UNKNOWN) >= 0
         grammar = list(vocabulary.all_phrases()) + list(extra_words)

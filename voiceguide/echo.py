@@ -1,0 +1,159 @@
+"""Taking the narrator's own voice out of the microphone signal before anyone listens to it.
+
+The microphone hears the speaker. Since the player knows exactly what it played and when, that
+signal (the reference) is subtracted from the microphone after passing through an adaptive
+estimate of the path from speaker to microphone: room, device latency, gain. What is left (the
+residual) is the user, which the recognizer then hears. This is acoustic echo cancellation as in
+speexdsp's MDF or WebRTC's AEC: a partitioned-block frequency-domain NLMS filter, here in numpy.
+
+The filter is short, so it trains in a few seconds of narration; the bulk delay before it (device
+latencies, easily 50-300 ms) is found first by cross-correlating what was played with what was
+heard (phase transform, as in GCC-PHAT), and looked for again after every second of playing.
+
+Adaptation must stop while the user talks over the narration, or the filter would learn to
+cancel the user: once the filter has converged, a block whose residual keeps most of the
+microphone's energy is double talk and is not learnt from, unless that lasts so long that the
+room must have changed (the user moved), when learning resumes.
+
+Pure numpy, no audio devices: tests and the listening benchmark run it on files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BLOCK = 160
+"""Samples per filter block at 16 kHz (10 ms); the listener's chunks are whole blocks."""
+MAX_DELAY_SECONDS = 0.5
+"""Longest speaker-to-microphone delay looked for (device latencies, a loopback, a far speaker)."""
+FILTER_SECONDS = 0.2
+"""Echo tail the adaptive filter covers after the bulk delay: room reflections and device filters."""
+DELAY_WINDOW_SECONDS = 1.0
+"""Playing audio compared at a time to find the bulk delay."""
+DELAY_MARGIN = 2
+"""Blocks of the filter kept before the found delay, so an early estimate still covers the echo."""
+STEP = 0.4
+"""NLMS step size (0-1): faster convergence against more noise in the estimate."""
+CONVERGED_ERLE_DB = 10.0
+"""Echo reduction beyond which the filter counts as trained (and double talk can be judged)."""
+DOUBLE_TALK_RATIO = 0.3
+"""A trained filter leaving more than this share of the microphone's energy hears the user too."""
+RELEARN_SECONDS = 2.0
+"""Double talk lasting longer than this means the room changed: learn again."""
+QUIET_REFERENCE = 1e-7
+"""Mean square below which the speaker is silent (nothing to learn from, nothing to cancel)."""
+
+
+class EchoCanceller:
+    """Feed microphone and reference blocks of equal length, aligned in time; get the residual."""
+
+    def __init__(self, rate: int = 16000, block: int = BLOCK, filter_seconds: float = FILTER_SECONDS,
+                 step: float = STEP):
+        self.block = block
+        self.step = step
+        partitions = max(1, int(np.ceil(filter_seconds * rate / block)))
+        bins = block + 1
+        self._weights = np.zeros((partitions, bins), np.complex128)
+        self._spectra = np.zeros((partitions, bins), np.complex128)
+        self._previous = np.zeros(block)
+        self.rate = rate
+        self.delay = 0
+        """Bulk delay (samples, whole blocks) between the reference and its echo in the microphone."""
+        self._max_delay = int(MAX_DELAY_SECONDS * rate) // block * block
+        self._history = np.zeros(self._max_delay + block)  # reference, newest last
+        self._window = int(DELAY_WINDOW_SECONDS * rate)
+        self._seen_mic: list[np.ndarray] = []
+        self._seen_ref: list[np.ndarray] = []
+        self._seen = 0
+        self._mic_in = np.zeros(0)
+        self._ref_in = np.zeros(0)
+        self._echo_power = 1e-10
+        self._residual_power = 1e-10
+        self._double_talk_blocks = 0
+        self._relearn_blocks = int(RELEARN_SECONDS * rate / block)
+        self.erle_db = 0.0
+        """Smoothed echo reduction so far (dB), over blocks where the speaker was playing."""
+
+    @property
+    def converged(self) -> bool:
+        return self.erle_db >= CONVERGED_ERLE_DB
+
+    def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """Residual for `mic` (float samples), given what the speaker played over the same span.
+
+        Whole blocks are cancelled; a shorter tail (only ever the last chunk of a file) passes
+        through as it is.
+        """
+        mic = np.asarray(mic, np.float64)
+        reference = np.asarray(reference, np.float64)
+        residual = mic.copy()
+        for start in range(0, len(mic) - self.block + 1, self.block):
+            end = start + self.block
+            self._history = np.concatenate([self._history[self.block:], reference[start:end]])
+            delayed = self._history[len(self._history) - self.block - self.delay:][:self.block]
+            residual[start:end] = self._block(mic[start:end], delayed)
+            self._look_for_delay(mic[start:end], reference[start:end])
+        return residual
+
+    def _look_for_delay(self, mic: np.ndarray, reference: np.ndarray) -> None:
+        """Collect playing audio; every DELAY_WINDOW_SECONDS of it, estimate the bulk delay again."""
+        if float(np.mean(reference * reference)) < QUIET_REFERENCE and not self._seen:
+            return
+        self._seen_mic.append(mic)
+        self._seen_ref.append(reference)
+        self._seen += len(mic)
+        if self._seen < self._window:
+            return
+        found = estimate_delay(np.concatenate(self._seen_mic), np.concatenate(self._seen_ref), self._max_delay)
+        self._seen_mic, self._seen_ref, self._seen = [], [], 0
+        if found is None:
+            return
+        delay = max(0, found // self.block - DELAY_MARGIN) * self.block
+        if abs(delay - self.delay) > DELAY_MARGIN * self.block:
+            self.delay = delay
+            self._weights[:] = 0
+            self._spectra[:] = 0
+            self.erle_db = 0.0
+
+    def _block(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        n = self.block
+        spectrum = np.fft.rfft(np.concatenate([self._previous, reference]))
+        self._previous = reference
+        self._spectra = np.roll(self._spectra, 1, axis=0)
+        self._spectra[0] = spectrum
+        echo = np.fft.irfft((self._weights * self._spectra).sum(axis=0))[n:]
+        residual = mic - echo
+        reference_power = float(np.mean(reference * reference))
+        if reference_power < QUIET_REFERENCE:
+            return residual
+        mic_power = float(np.mean(mic * mic)) + 1e-12
+        error_power = float(np.mean(residual * residual))
+        talking = self.converged and error_power > DOUBLE_TALK_RATIO * mic_power
+        self._double_talk_blocks = self._double_talk_blocks + 1 if talking else 0
+        if talking and self._double_talk_blocks < self._relearn_blocks:
+            return residual  # neither learnt from nor counted in the echo reduction
+        self._echo_power = 0.9 * self._echo_power + 0.1 * mic_power
+        self._residual_power = 0.9 * self._residual_power + 0.1 * error_power
+        self.erle_db = 10 * np.log10(self._echo_power / max(self._residual_power, 1e-12))
+        error_spectrum = np.fft.rfft(np.concatenate([np.zeros(n), residual]))
+        norm = (np.abs(self._spectra) ** 2).sum(axis=0) + 1e-6 * n
+        gradient = np.fft.irfft(np.conj(self._spectra) * error_spectrum / norm, axis=1)[:, :n]
+        self._weights += self.step * np.fft.rfft(np.concatenate([gradient, np.zeros_like(gradient)], axis=1), axis=1)
+        return residual
+
+
+def estimate_delay(mic: np.ndarray, reference: np.ndarray, max_delay: int, min_clarity: float = 4.0) -> int | None:
+    """Samples by which `mic` lags `reference`, or None without a clear single peak.
+
+    Cross-correlation with each frequency weighted equally (the phase transform), so speech's
+    strong low frequencies and a room's resonances do not smear the peak.
+    """
+    size = 1 << int(np.ceil(np.log2(len(mic) + len(reference))))
+    cross = np.fft.rfft(mic, size) * np.conj(np.fft.rfft(reference, size))
+    correlation = np.fft.irfft(cross / (np.abs(cross) + 1e-12), size)[:max_delay + 1]
+    peak = int(np.argmax(correlation))
+    rest = np.delete(correlation, np.arange(max(0, peak - 40), peak + 41))
+    spread = float(np.std(rest)) if len(rest) else 0.0
+    if spread == 0.0 or correlation[peak] < min_clarity * spread:
+        return None
+    return peak
