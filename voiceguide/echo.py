@@ -73,10 +73,19 @@ class EchoCanceller:
         self._relearn_blocks = int(RELEARN_SECONDS * rate / block)
         self.erle_db = 0.0
         """Smoothed echo reduction so far (dB), over blocks where the speaker was playing."""
+        self.trained = False
+        """The filter has reached CONVERGED_ERLE_DB since the delay was last set."""
+        self._candidate: int | None = None
+        self._quiet_blocks = 1 << 30
+        self._echo_reach = (self._max_delay + partitions * block) // block
+        self.residual_echo = 0.0
+        """Mean square of the echo likely left in the last residual returned (an estimate)."""
+        self._leak: list[float] = []
 
     @property
-    def converged(self) -> bool:
-        return self.erle_db >= CONVERGED_ERLE_DB
+    def _echo_possible(self) -> bool:
+        """The speaker played recently enough for its sound to be reaching the microphone now."""
+        return self._quiet_blocks <= self._echo_reach
 
     def process(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         """Residual for `mic` (float samples), given what the speaker played over the same span.
@@ -87,17 +96,28 @@ class EchoCanceller:
         mic = np.asarray(mic, np.float64)
         reference = np.asarray(reference, np.float64)
         residual = mic.copy()
+        self._leak = []
         for start in range(0, len(mic) - self.block + 1, self.block):
             end = start + self.block
             self._history = np.concatenate([self._history[self.block:], reference[start:end]])
+            playing = float(np.mean(reference[start:end] ** 2)) >= QUIET_REFERENCE
+            self._quiet_blocks = 0 if playing else self._quiet_blocks + 1
             delayed = self._history[len(self._history) - self.block - self.delay:][:self.block]
             residual[start:end] = self._block(mic[start:end], delayed)
-            self._look_for_delay(mic[start:end], reference[start:end])
+            self._look_for_delay(mic[start:end], reference[start:end], talking=self._double_talk_blocks > 0)
+        self.residual_echo = float(np.mean(self._leak)) if self._leak else 0.0
         return residual
 
-    def _look_for_delay(self, mic: np.ndarray, reference: np.ndarray) -> None:
-        """Collect playing audio; every DELAY_WINDOW_SECONDS of it, estimate the bulk delay again."""
+    def _look_for_delay(self, mic: np.ndarray, reference: np.ndarray, talking: bool) -> None:
+        """Collect playing audio; every DELAY_WINDOW_SECONDS of it, estimate the bulk delay again.
+
+        A new delay is taken only when two estimates in a row agree on it: one window with the
+        user talking over the speaker must not throw a trained filter away.
+        """
         if float(np.mean(reference * reference)) < QUIET_REFERENCE and not self._seen:
+            return
+        if talking:
+            self._seen_mic, self._seen_ref, self._seen = [], [], 0
             return
         self._seen_mic.append(mic)
         self._seen_ref.append(reference)
@@ -109,11 +129,14 @@ class EchoCanceller:
         if found is None:
             return
         delay = max(0, found // self.block - DELAY_MARGIN) * self.block
-        if abs(delay - self.delay) > DELAY_MARGIN * self.block:
+        agreed = self._candidate is not None and abs(delay - self._candidate) <= self.block
+        self._candidate = delay
+        if abs(delay - self.delay) > DELAY_MARGIN * self.block and (agreed or not self.trained):
             self.delay = delay
             self._weights[:] = 0
             self._spectra[:] = 0
             self.erle_db = 0.0
+            self.trained = False
 
     def _block(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         n = self.block
@@ -123,18 +146,22 @@ class EchoCanceller:
         self._spectra[0] = spectrum
         echo = np.fft.irfft((self._weights * self._spectra).sum(axis=0))[n:]
         residual = mic - echo
-        reference_power = float(np.mean(reference * reference))
-        if reference_power < QUIET_REFERENCE:
-            return residual
         mic_power = float(np.mean(mic * mic)) + 1e-12
+        if not self._echo_possible:
+            self._leak.append(0.0)
+        else:  # what of the echo is likely left: all of it until trained, then the echo over the reduction
+            self._leak.append(float(np.mean(echo * echo)) / 10 ** (self.erle_db / 10) if self.trained else mic_power)
+        if float(np.mean(reference * reference)) < QUIET_REFERENCE:
+            return residual
         error_power = float(np.mean(residual * residual))
-        talking = self.converged and error_power > DOUBLE_TALK_RATIO * mic_power
+        talking = self.trained and error_power > DOUBLE_TALK_RATIO * mic_power
         self._double_talk_blocks = self._double_talk_blocks + 1 if talking else 0
         if talking and self._double_talk_blocks < self._relearn_blocks:
             return residual  # neither learnt from nor counted in the echo reduction
         self._echo_power = 0.9 * self._echo_power + 0.1 * mic_power
         self._residual_power = 0.9 * self._residual_power + 0.1 * error_power
         self.erle_db = 10 * np.log10(self._echo_power / max(self._residual_power, 1e-12))
+        self.trained = self.trained or self.erle_db >= CONVERGED_ERLE_DB
         error_spectrum = np.fft.rfft(np.concatenate([np.zeros(n), residual]))
         norm = (np.abs(self._spectra) ** 2).sum(axis=0) + 1e-6 * n
         gradient = np.fft.irfft(np.conj(self._spectra) * error_spectrum / norm, axis=1)[:, :n]

