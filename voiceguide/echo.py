@@ -20,6 +20,8 @@ Pure numpy, no audio devices: tests and the listening benchmark run it on files.
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 BLOCK = 160
@@ -40,6 +42,8 @@ DOUBLE_TALK_RATIO = 0.3
 """A trained filter leaving more than this share of the microphone's energy hears the user too."""
 RELEARN_SECONDS = 2.0
 """Double talk lasting longer than this means the room changed: learn again."""
+STATISTICS_BLOCKS = 500
+"""Blocks of playing (5 s) over which the room's gain and the echo reduction are judged."""
 QUIET_REFERENCE = 1e-7
 """Mean square below which the speaker is silent (nothing to learn from, nothing to cancel)."""
 
@@ -78,8 +82,13 @@ class EchoCanceller:
         self._candidate: int | None = None
         self._quiet_blocks = 1 << 30
         self._echo_reach = (self._max_delay + partitions * block) // block
+        self._recent_reference: collections.deque[float] = collections.deque([0.0], maxlen=self._echo_reach)
+        self._gains: collections.deque[float] = collections.deque(maxlen=STATISTICS_BLOCKS)
+        self._reductions: collections.deque[float] = collections.deque(maxlen=STATISTICS_BLOCKS)
         self.residual_echo = 0.0
-        """Mean square of the echo likely left in the last residual returned (an estimate)."""
+        """Mean square of the echo likely left in the last residual returned (an estimate that
+        holds whether or not the filter manages to learn the room: with no reduction, it is all
+        of the echo)."""
         self._leak: list[float] = []
 
     @property
@@ -100,7 +109,9 @@ class EchoCanceller:
         for start in range(0, len(mic) - self.block + 1, self.block):
             end = start + self.block
             self._history = np.concatenate([self._history[self.block:], reference[start:end]])
-            playing = float(np.mean(reference[start:end] ** 2)) >= QUIET_REFERENCE
+            power = float(np.mean(reference[start:end] ** 2))
+            self._recent_reference.append(power)
+            playing = power >= QUIET_REFERENCE
             self._quiet_blocks = 0 if playing else self._quiet_blocks + 1
             delayed = self._history[len(self._history) - self.block - self.delay:][:self.block]
             residual[start:end] = self._block(mic[start:end], delayed)
@@ -138,6 +149,15 @@ class EchoCanceller:
             self.erle_db = 0.0
             self.trained = False
 
+    def _likely_leak(self) -> float:
+        """Mean square of the echo likely left in this block: the loudest reference still echoing,
+        through the room's typical gain, over the typical reduction (medians over recent playing,
+        so a user talking now and then moves neither)."""
+        if not self._echo_possible or not self._gains:
+            return 0.0
+        loudest = max(self._recent_reference)
+        return loudest * float(np.median(self._gains)) / max(1.0, float(np.median(self._reductions)))
+
     def _block(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         n = self.block
         spectrum = np.fft.rfft(np.concatenate([self._previous, reference]))
@@ -147,13 +167,13 @@ class EchoCanceller:
         echo = np.fft.irfft((self._weights * self._spectra).sum(axis=0))[n:]
         residual = mic - echo
         mic_power = float(np.mean(mic * mic)) + 1e-12
-        if not self._echo_possible:
-            self._leak.append(0.0)
-        else:  # what of the echo is likely left: all of it until trained, then the echo over the reduction
-            self._leak.append(float(np.mean(echo * echo)) / 10 ** (self.erle_db / 10) if self.trained else mic_power)
-        if float(np.mean(reference * reference)) < QUIET_REFERENCE:
+        error_power = float(np.mean(residual * residual)) + 1e-12
+        self._leak.append(self._likely_leak())
+        reference_power = float(np.mean(reference * reference))
+        if reference_power < QUIET_REFERENCE:
             return residual
-        error_power = float(np.mean(residual * residual))
+        self._gains.append(mic_power / reference_power)
+        self._reductions.append(mic_power / error_power)
         talking = self.trained and error_power > DOUBLE_TALK_RATIO * mic_power
         self._double_talk_blocks = self._double_talk_blocks + 1 if talking else 0
         if talking and self._double_talk_blocks < self._relearn_blocks:
@@ -184,3 +204,13 @@ def estimate_delay(mic: np.ndarray, reference: np.ndarray, max_delay: int, min_c
     if spread == 0.0 or correlation[peak] < min_clarity * spread:
         return None
     return peak
+
+
+def follows_reference(signal: np.ndarray, reference: np.ndarray, max_delay: int) -> float:
+    """How much of `signal` is `reference` at some delay up to `max_delay`: the peak correlation
+    coefficient, 0 (unrelated) to 1 (a delayed copy). Unweighted, so a faint leftover of the echo
+    under a loud voice scores low, where the phase transform would still find it."""
+    size = 1 << int(np.ceil(np.log2(len(signal) + len(reference))))
+    correlation = np.fft.irfft(np.fft.rfft(signal, size) * np.conj(np.fft.rfft(reference, size)), size)[:max_delay + 1]
+    energy = float(np.sqrt(np.sum(signal * signal) * np.sum(reference * reference)))
+    return float(np.max(np.abs(correlation))) / energy if energy > 0 else 0.0

@@ -4,7 +4,7 @@ The output callback hands over each block with the monotonic time its first samp
 DAC (`write`, a queue put and nothing else). The listener's thread then asks for the reference over
 any span of monotonic time at 16 kHz (`span`), so a microphone block is compared with exactly
 what was playing when it was captured; what the devices add on top is the echo canceller's
-bulk delay. Time never played (before the output started, gaps) reads as silence.
+bulk delay. Time never played (before the output started, stalls) reads as silence.
 """
 
 from __future__ import annotations
@@ -13,9 +13,14 @@ import queue
 
 import numpy as np
 
-HISTORY_SECONDS = 4.0
-"""How far back the record goes: longer than any microphone lag behind the output."""
+HISTORY_SECONDS = 30.0
+"""How far back the record goes: longer than the listener ever falls behind (it can, while speech
+is being rendered on a small machine)."""
 LOWPASS_TAPS = 63
+RESYNC_SECONDS = 0.25
+"""A block time this far from where the blocks before it lead is a real jump (a stall), not jitter
+or drift. Measured times drift (about 1 ms a second for PulseAudio through ALSA, measured) while
+the samples themselves stay continuous, so only a jump this large moves the record."""
 
 
 def _lowpass(cutoff: float) -> np.ndarray:
@@ -26,13 +31,22 @@ def _lowpass(cutoff: float) -> np.ndarray:
 
 
 class PlaybackRecord:
+    """A ring of what was played, at the output's rate, with one anchor in monotonic time.
+
+    Each block's time is a smoothed measurement that wobbles by a sample or so; placing every
+    block by its own time would tear the reference into slips and repeats that no echo canceller
+    can follow. So blocks are laid end to end, and their times only move the record when they
+    jump by more than RESYNC_SECONDS (an underrun, a stall), the gap then read as silence.
+    """
+
     def __init__(self, output_rate: int, rate: int = 16000):
         self.output_rate = output_rate
         self.rate = rate
         self._incoming: queue.SimpleQueue[tuple[float, np.ndarray]] = queue.SimpleQueue()
-        self._size = int(HISTORY_SECONDS * rate)
+        self._size = int(HISTORY_SECONDS * output_rate)
         self._ring = np.zeros(self._size, np.float32)
-        self._newest = -1  # absolute 16 kHz sample index of the newest sample written
+        self._written = 0  # samples written since the start, at the output rate
+        self._anchor: tuple[float, int] | None = None  # (monotonic time, sample index) of one sample
         self._taps = _lowpass(0.45 * rate / output_rate) if output_rate > rate else None
         self._tail = np.zeros(LOWPASS_TAPS - 1, np.float32)
 
@@ -43,11 +57,19 @@ class PlaybackRecord:
     def span(self, start: float, count: int) -> np.ndarray:
         """`count` reference samples at 16 kHz from monotonic time `start`."""
         self._take_incoming()
-        first = int(round(start * self.rate))
-        indices = np.arange(first, first + count)
-        known = (indices <= self._newest) & (indices > self._newest - self._size)
         out = np.zeros(count, np.float32)
-        out[known] = self._ring[indices[known] % self._size]
+        if self._anchor is None:
+            return out
+        anchor_time, anchor_index = self._anchor
+        positions = anchor_index + (start - anchor_time) * self.output_rate + np.arange(count) * (
+            self.output_rate / self.rate)
+        known = (positions >= max(0, self._written - self._size + 1)) & (positions <= self._written - 2)
+        if known.any():
+            where = positions[known]
+            below = np.floor(where).astype(np.int64)
+            fraction = where - below
+            left, right = self._ring[below % self._size], self._ring[(below + 1) % self._size]
+            out[known] = left + fraction * (right - left)
         return out
 
     def _take_incoming(self) -> None:
@@ -65,14 +87,16 @@ class PlaybackRecord:
             self._tail = joined[-(LOWPASS_TAPS - 1):]
             samples = np.convolve(joined, self._taps, "valid").astype(np.float32)
             at -= (LOWPASS_TAPS - 1) / 2 / self.output_rate  # the filter's own delay
-        first = int(np.ceil(at * self.rate))
-        last = int(np.floor((at + (len(samples) - 1) / self.output_rate) * self.rate))
-        if last < first:
-            return
-        indices = np.arange(first, last + 1)
-        values = np.interp(indices / self.rate, at + np.arange(len(samples)) / self.output_rate, samples)
-        if first > self._newest + 1:  # a gap: it was silent
-            gap = np.arange(max(self._newest + 1, last - self._size), first)
-            self._ring[gap % self._size] = 0.0
-        self._ring[indices % self._size] = values
-        self._newest = max(self._newest, last)
+        if self._anchor is None:
+            self._anchor = (at, self._written)
+        expected = self._anchor[0] + (self._written - self._anchor[1]) / self.output_rate
+        if at > expected + RESYNC_SECONDS:  # the output stalled: what was not played reads as silence
+            self._append(np.zeros(min(int(round((at - expected) * self.output_rate)), self._size), np.float32))
+        elif at < expected - RESYNC_SECONDS:
+            self._anchor = (at, self._written)
+        self._append(samples)
+
+    def _append(self, samples: np.ndarray) -> None:
+        indices = (self._written + np.arange(len(samples))) % self._size
+        self._ring[indices] = samples
+        self._written += len(samples)

@@ -210,7 +210,8 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
             warn(f"the audio output '{sound.out.device_name}' is slow to start; the first words may be late")
         outputs.audio = sound.sink
 
-    listener = _start_voice_control(config, inbox, sound, session, input_device, warn, err) if voice else None
+    heard = (lambda record: tracer.heard(record, clock.now())) if tracer is not None else None
+    listener = _start_voice_control(config, inbox, sound, session, input_device, warn, err, heard) if voice else None
     saver = _PlaceSaver(store, session, program, warn)
     keys = KeyReader(inbox.put, lambda: session.mode is Mode.PLAYING)
 
@@ -252,7 +253,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
 
 
 def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | None, session: Session,
-                         device: str, warn, err: TextIO) -> VoiceControl | None:
+                         device: str, warn, err: TextIO, heard) -> VoiceControl | None:
     """Voice control if it can run here; otherwise one line saying why, and keys alone."""
     if config.recognizer.engine == "none":
         return None
@@ -264,7 +265,7 @@ def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | No
 
     try:
         control = VoiceControl(config, inbox.put, record=record, narration=session.texts_ahead(None),
-                               warn=warn, notes=note, device=device)
+                               warn=warn, notes=note, device=device, trace=heard)
     except (RecognizerUnavailable, AudioUnavailable) as exc:
         warn(f"voice control is off: {exc}; the keys still work")
         return None

@@ -30,6 +30,10 @@ class Trace:
     def command(self, command: Command, now: float) -> None:
         self._write({"at": round(now, 6), "command": command.value})
 
+    def heard(self, record: dict, now: float) -> None:
+        """A phrase the listener heard, obeyed or not (the record says which, and why)."""
+        self._write({"at": round(now, 6), **record})
+
     def _write(self, record: dict) -> None:
         self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.out.flush()

