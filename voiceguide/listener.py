@@ -6,9 +6,10 @@ rash: they lag the audio and change (a short word can stand for half a second as
 syllable of a longer one). Only final results become commands; each utterance gives at most one.
 
 `close_on_pause` measures the speaker's pauses here and asks the engine to close the utterance
-once the speaker has been quiet for QUIET_SECONDS, instead of waiting for its endpoint. It is
-off by default: on the Korean model with espeak-ng speech, a final forced that early was
-sometimes wrong where the engine's own was right; the listening benchmark is to decide it.
+once the speaker has been quiet for QUIET_SECONDS, instead of waiting for its endpoint. `play`
+and `listen` use it: in benchmarks/listening.py it decides in about a fifth of the time of the
+engine's own final result on clean speech, at much the same accuracy. In steady noise the
+speaker never seems to pause and it falls back to the engine's endpoint.
 """
 
 from __future__ import annotations
