@@ -34,11 +34,13 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEECH = ROOT.parent / "shared" / "speech"
 sys.path.insert(0, str(ROOT / "tests"))
 
 from voiceguide.clips import Clip, read_wav, resample  # noqa: E402
+from conftest import shared_folder  # noqa: E402
 from voiceguide.listener import PhraseDecider, chunks_of, detections  # noqa: E402
+
+SPEECH = shared_folder() / "speech"
 
 RATE = 16000
 SNRS = (None, 20, 10, 5)

@@ -23,6 +23,14 @@ BUILTIN = ROOT / "voiceguide" / "routines"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def shared_folder() -> Path:
+    """The project's shared material (seeds, recordings): $VOICEGUIDE_SHARED, beside the checkout,
+    or the workplace's copy (a clean clone elsewhere still finds it)."""
+    candidates = [Path(os.environ["VOICEGUIDE_SHARED"])] if os.environ.get("VOICEGUIDE_SHARED") else []
+    candidates += [ROOT.parent / "shared", Path("/work/shared")]
+    return next((folder for folder in candidates if folder.is_dir()), candidates[0])
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
     """Every test gets its own config and state folders, so no test sees the developer's files."""

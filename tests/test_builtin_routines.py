@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import BUILTIN, ROOT
+from conftest import BUILTIN, shared_folder
 from voiceguide.routine import Span, Timed
 from voiceguide.routine_loader import load_routine
 
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = shared_folder() / "seeds"
 
 
 def load(name, config):

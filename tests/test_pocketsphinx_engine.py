@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_user_config
+from conftest import shared_folder, write_user_config
 from voiceguide.clips import read_wav
 from voiceguide.config import load_config
 from voiceguide.listener import PhraseDecider, chunks_of, listen
@@ -19,11 +19,11 @@ from voiceguide.pocketsphinx_engine import PocketsphinxEngine, command_language_
 from voiceguide.recognition import RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech"
+SPEECH = shared_folder() / "speech"
 COMMAND_WORDS = ("stop", "no", "back")
 """The recorded words that are English command phrases in the default config."""
 
-needs_speech = pytest.mark.skipif(not SPEECH.is_dir(), reason="shared/speech is not beside the repository")
+needs_speech = pytest.mark.skipif(not SPEECH.is_dir(), reason="shared/speech not found (set VOICEGUIDE_SHARED)")
 
 
 def heard(path: Path, config) -> list[str]:
