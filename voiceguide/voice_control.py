@@ -3,8 +3,9 @@
 It runs on its own thread and only ever hands the session a Command, the same as a key does.
 The narrator's own voice is kept out twice over: the echo canceller takes what the speaker
 played out of the microphone signal, and a phrase is obeyed only if it stood well above the echo
-the canceller estimates it left (before it has learnt the room, in the first seconds of
-narration, that is all of it: then only phrases said in the narrator's pauses count). Anything that fails here turns voice control off
+the canceller estimates it left and does not follow the narration (before the canceller has
+learnt the room, in the first seconds of narration, the estimate is all of the echo: then only
+phrases said in the narrator's pauses count). Anything that fails here turns voice control off
 with one line; the session and the keys go on.
 """
 
@@ -55,14 +56,15 @@ class EchoFilteredAudio:
         self.record = record
         self.canceller = canceller or EchoCanceller()
         self.captured = 0.0
-        self._next = float("-inf")
         """Monotonic time of the latest chunk taken in: how far behind the listener is."""
+        self._next = float("-inf")  # where the reference continues, on the monotonic clock
         self._signals: collections.deque[tuple[float, np.ndarray, np.ndarray]] = collections.deque(
             maxlen=HISTORY_CHUNKS)
         self._levels: collections.deque[tuple[float, float, float]] = collections.deque(maxlen=HISTORY_CHUNKS)
 
     def __call__(self, chunks: Iterable[tuple[bytes, float, float]]) -> Iterator[tuple[bytes, float]]:
         for pcm, at, captured in chunks:
+            self.captured = captured
             if self.record is None:
                 yield pcm, at
                 continue
@@ -74,7 +76,6 @@ class EchoFilteredAudio:
             self._next += len(mic) / SAMPLE_RATE
             self._signals.append((at, residual, reference))
             self._levels.append((at, _db(float(np.mean(residual * residual))), _db(self.canceller.residual_echo)))
-            self.captured = captured
             yield np.clip(np.round(residual * 32768), -32768, 32767).astype("<i2").tobytes(), at
 
     def phrase_levels(self, found: Detection) -> tuple[float, float]:
