@@ -122,8 +122,10 @@ class EchoCanceller:
     def _look_for_delay(self, mic: np.ndarray, reference: np.ndarray, talking: bool) -> None:
         """Collect playing audio; every DELAY_WINDOW_SECONDS of it, estimate the bulk delay again.
 
-        A new delay is taken only when two estimates in a row agree on it: one window with the
-        user talking over the speaker must not throw a trained filter away.
+        A new delay is taken only when two estimates in a row agree on it, and never while the
+        filter is cancelling well: one window with the user talking over the speaker, or counts
+        on a steady beat (whose correlation peaks repeat at the beat), must not throw a trained
+        filter away.
         """
         if float(np.mean(reference * reference)) < QUIET_REFERENCE and not self._seen:
             return
@@ -142,7 +144,8 @@ class EchoCanceller:
         delay = max(0, found // self.block - DELAY_MARGIN) * self.block
         agreed = self._candidate is not None and abs(delay - self._candidate) <= self.block
         self._candidate = delay
-        if abs(delay - self.delay) > DELAY_MARGIN * self.block and (agreed or not self.trained):
+        cancelling = self.trained and self.erle_db >= CONVERGED_ERLE_DB
+        if abs(delay - self.delay) > DELAY_MARGIN * self.block and (agreed or not self.trained) and not cancelling:
             self.delay = delay
             self._weights[:] = 0
             self._spectra[:] = 0
