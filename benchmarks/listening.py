@@ -81,24 +81,11 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def run_engine(name: str, quick: bool) -> dict:
     """In the worker process: the whole measurement for one engine."""
-    from voiceguide.config import load_config
-    from test_listener import KOREAN
-
     folder = Path(tempfile.mkdtemp())
-    if name == "vosk":
-        config_dir = folder / "config" / "voiceguide"
-        config_dir.mkdir(parents=True)
-        (config_dir / "config.yaml").write_text(KOREAN, encoding="utf-8")
-        os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
-    config = load_config()
-    vocabulary = config.vocabulary()
+    vocabulary = _vocabulary(name, folder)
 
     def engine():
-        if name == "vosk":
-            from voiceguide.vosk_engine import VoskEngine, installed_model_packages
-            return VoskEngine(installed_model_packages()[0], vocabulary)
-        from voiceguide.pocketsphinx_engine import PocketsphinxEngine
-        return PocketsphinxEngine(vocabulary)
+        return _engine(name, vocabulary)
 
     corpora: dict[str, list[tuple[str, np.ndarray]]] = {}
     if name == "vosk":
@@ -160,17 +147,9 @@ def run_engine(name: str, quick: bool) -> dict:
 
 def listener_memory(name: str) -> dict:
     """In a fresh worker: peak memory of just the listener (engine, decider, 60 s of audio in chunks)."""
-    from voiceguide.config import load_config
-
-    vocabulary = load_config().vocabulary()
+    vocabulary = _vocabulary(name, Path(tempfile.mkdtemp()))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if name == "vosk":
-        from voiceguide.vosk_engine import VoskEngine, installed_model_packages
-        engine = VoskEngine(installed_model_packages()[0], _korean_vocabulary())
-        vocabulary = _korean_vocabulary()
-    else:
-        from voiceguide.pocketsphinx_engine import PocketsphinxEngine
-        engine = PocketsphinxEngine(vocabulary)
+    engine = _engine(name, vocabulary)
     rng = np.random.default_rng(0)
     chunks = ((np.clip(rng.normal(0, 1500, 800), -32768, 32767).astype("<i2").tobytes(), (i + 1) * 0.05)
               for i in range(1200))
@@ -178,13 +157,25 @@ def listener_memory(name: str) -> dict:
     return {"python_mb": before, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _korean_vocabulary():
-    import yaml
+def _vocabulary(name: str, folder: Path):
+    """The command phrases an engine is measured with, read the way the player reads them: the
+    Korean test config for the Korean vosk model, the default (English) config otherwise."""
     from test_listener import KOREAN
 
-    from voiceguide.commands import Command, Vocabulary
-    table = yaml.safe_load(KOREAN)["commands"]["ko"]
-    return Vocabulary({Command(name): phrases for name, phrases in table.items()})
+    from voiceguide.config import load_config
+    if name == "vosk":
+        (folder / "config" / "voiceguide").mkdir(parents=True)
+        (folder / "config" / "voiceguide" / "config.yaml").write_text(KOREAN, encoding="utf-8")
+        os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
+    return load_config().vocabulary()
+
+
+def _engine(name: str, vocabulary):
+    if name == "vosk":
+        from voiceguide.vosk_engine import VoskEngine, installed_model_packages
+        return VoskEngine(installed_model_packages()[0], vocabulary)
+    from voiceguide.pocketsphinx_engine import PocketsphinxEngine
+    return PocketsphinxEngine(vocabulary)
 
 
 def _ms(seconds: float | None) -> float | None:
