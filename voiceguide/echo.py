@@ -44,6 +44,8 @@ RELEARN_SECONDS = 2.0
 """Double talk lasting longer than this means the room changed: learn again."""
 STATISTICS_BLOCKS = 500
 """Blocks of playing (5 s) over which the room's gain and the echo reduction are judged."""
+LOUD_SHARE = 0.1
+"""Blocks within 10 dB of the loudest recent playing count towards the room's gain and reduction."""
 QUIET_REFERENCE = 1e-7
 """Mean square below which the speaker is silent (nothing to learn from, nothing to cancel)."""
 
@@ -175,8 +177,11 @@ class EchoCanceller:
         reference_power = float(np.mean(reference * reference))
         if reference_power < QUIET_REFERENCE:
             return residual
-        self._gains.append(mic_power / reference_power)
-        self._reductions.append(mic_power / error_power)
+        if reference_power >= LOUD_SHARE * max(self._recent_reference):
+            # judged on the louder parts only: in the soft ones the microphone's own noise, not the
+            # filter, limits how far the echo seems to come down
+            self._gains.append(mic_power / reference_power)
+            self._reductions.append(mic_power / error_power)
         talking = self.trained and error_power > DOUBLE_TALK_RATIO * mic_power
         self._double_talk_blocks = self._double_talk_blocks + 1 if talking else 0
         if talking and self._double_talk_blocks < self._relearn_blocks:

@@ -15,6 +15,7 @@ import collections
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,13 +34,37 @@ PHRASE_SECONDS = 1.5
 SPEECH_WITHIN_DB = 10.0
 """Chunks this close to the phrase's loudest count as the phrase."""
 ABOVE_ECHO_DB = 20.0
-"""How far the phrase must stand above the echo left in it to be the user's."""
+"""How far the phrase must stand above the echo left in it to be the user's. With the echo
+reduced by 30 dB or more, a user as loud as the speaker passes easily; but over a rendered
+routine through a simulated room the reduction was seen to sink to about 12 dB late in the
+routine (cause not yet found). A user 10 dB louder than the speaker then still stands about
+26 dB above; one no louder than the speaker is obeyed only in the narration's pauses."""
 SPEECH_FLOOR_DB = -50.0
 """A phrase whose loudest part is below this (dBFS) is a leftover, not someone speaking to the
 microphone."""
 NARRATION_SHARE = 0.3
 """A phrase correlating this much with the narration (0-1) is taken for the narration's leftovers."""
 HISTORY_CHUNKS = 100
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    at: float
+    residual: np.ndarray
+    reference: np.ndarray
+    level_db: float
+    echo_db: float
+    """The canceller's estimate of the echo left in this chunk."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    obey: bool
+    level_db: float
+    """The phrase's loudest chunk (dBFS)."""
+    above_echo_db: float
+    """How far the phrase stood above the echo left in it."""
+    follows_narration: bool
 
 
 class EchoFilteredAudio:
@@ -58,9 +83,7 @@ class EchoFilteredAudio:
         self.captured = 0.0
         """Monotonic time of the latest chunk taken in: how far behind the listener is."""
         self._next = float("-inf")  # where the reference continues, on the monotonic clock
-        self._signals: collections.deque[tuple[float, np.ndarray, np.ndarray]] = collections.deque(
-            maxlen=HISTORY_CHUNKS)
-        self._levels: collections.deque[tuple[float, float, float]] = collections.deque(maxlen=HISTORY_CHUNKS)
+        self._chunks: collections.deque[_Chunk] = collections.deque(maxlen=HISTORY_CHUNKS)
 
     def __call__(self, chunks: Iterable[tuple[bytes, float, float]]) -> Iterator[tuple[bytes, float]]:
         for pcm, at, captured in chunks:
@@ -74,40 +97,35 @@ class EchoFilteredAudio:
             reference = self.record.span(self._next, len(mic))
             residual = self.canceller.process(mic, reference)
             self._next += len(mic) / SAMPLE_RATE
-            self._signals.append((at, residual, reference))
-            self._levels.append((at, _db(float(np.mean(residual * residual))), _db(self.canceller.residual_echo)))
+            self._chunks.append(_Chunk(at, residual, reference, _db(float(np.mean(residual * residual))),
+                                       _db(self.canceller.residual_echo)))
             yield np.clip(np.round(residual * 32768), -32768, 32767).astype("<i2").tobytes(), at
 
-    def phrase_levels(self, found: Detection) -> tuple[float, float]:
-        """The phrase's loudest level (dBFS) and how far (dB) it stood above what was left of the
-        narrator's voice while it was said.
+    def judge(self, found: Detection) -> Verdict:
+        """Whether to obey a phrase, with the figures behind it; ask as each phrase is decided
+        (only the last few seconds are kept)."""
+        chunks = [chunk for chunk in self._chunks
+                  if found.detected - PHRASE_SECONDS - MAX_DELAY_SECONDS < chunk.at <= found.detected]
+        phrase = [chunk for chunk in chunks if chunk.at > found.detected - PHRASE_SECONDS]
+        if not phrase:
+            return Verdict(True, 0.0, float("inf"), False)
+        loudest = max(chunk.level_db for chunk in phrase)
+        above_echo = float(np.median([chunk.level_db - chunk.echo_db for chunk in phrase
+                                      if chunk.level_db >= loudest - SPEECH_WITHIN_DB]))
+        narration = _follows_narration(chunks, len(chunks) - len(phrase))
+        return Verdict(loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not narration,
+                       loudest, above_echo, narration)
 
-        Ask as each phrase is decided: only the last few seconds of levels are kept.
-        """
-        span = [(level, echo) for at, level, echo in self._levels if found.detected - PHRASE_SECONDS < at <= found.detected]
-        if not span:
-            return 0.0, float("inf")
-        loudest = max(level for level, _ in span)
-        return loudest, float(np.median([level - echo for level, echo in span if level >= loudest - SPEECH_WITHIN_DB]))
 
-    def sounds_like_narration(self, found: Detection) -> bool:
-        """Whether what the engine heard still follows what the speaker played (the canceller has
-        lost the room for a moment: a stall moved the echo), whatever the level estimate says."""
-        chunks = [(at, residual, reference) for at, residual, reference in self._signals
-                  if found.detected - PHRASE_SECONDS - MAX_DELAY_SECONDS < at <= found.detected]
-        if not chunks:
-            return False
-        references = np.concatenate([reference for _, _, reference in chunks])
-        if float(np.mean(references * references)) < QUIET_REFERENCE:
-            return False
-        lead = sum(1 for at, _, _ in chunks if at <= found.detected - PHRASE_SECONDS)
-        residual = np.concatenate([np.zeros(sum(len(r) for _, r, _ in chunks[:lead]))]
-                                  + [residual for _, residual, _ in chunks[lead:]])
-        return follows_reference(residual, references, int(MAX_DELAY_SECONDS * SAMPLE_RATE)) >= NARRATION_SHARE
-
-    def trusted(self, found: Detection) -> bool:
-        loudest, above_echo = self.phrase_levels(found)
-        return loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not self.sounds_like_narration(found)
+def _follows_narration(chunks: list[_Chunk], before_phrase: int) -> bool:
+    """Whether the phrase still follows what the speaker played just before and while it was said
+    (the canceller has lost the room for a moment: a stall moved the echo), whatever the levels say."""
+    references = np.concatenate([chunk.reference for chunk in chunks])
+    if float(np.mean(references * references)) < QUIET_REFERENCE:
+        return False
+    residual = np.concatenate([np.zeros(sum(len(chunk.residual) for chunk in chunks[:before_phrase]))]
+                              + [chunk.residual for chunk in chunks[before_phrase:]])
+    return follows_reference(residual, references, int(MAX_DELAY_SECONDS * SAMPLE_RATE)) >= NARRATION_SHARE
 
 
 def _db(power: float) -> float:
@@ -121,8 +139,10 @@ class VoiceControl:
                  narration: Iterable[str], warn: Callable[[str], None],
                  notes: Callable[[str], None] = lambda note: None, device: str = "",
                  trace: Callable[[dict], None] | None = None):
-        """`trace` receives every phrase heard, obeyed or not, with why (for `play --trace`)."""
-        """Raises RecognizerUnavailable or AudioUnavailable (with the reason) if it cannot listen."""
+        """Raises RecognizerUnavailable or AudioUnavailable (with the reason) if it cannot listen.
+
+        `trace` receives every phrase heard, obeyed or not, with why (for `play --trace`).
+        """
         self.put, self.warn, self.trace = put, warn, trace
         self.microphone = Microphone(device or config.audio.input_device)
         try:
@@ -148,15 +168,14 @@ class VoiceControl:
                                     close_on_pause=True):
                 if self._closing.is_set():
                     return
-                obeyed = self.audio.trusted(found)
-                if obeyed:
+                verdict = self.audio.judge(found)
+                if verdict.obey:
                     self.put(found.command)
                 if self.trace is not None:
                     canceller = self.audio.canceller
-                    loudest, margin = self.audio.phrase_levels(found)
-                    self.trace({"heard": found.phrase, "command": found.command.value, "obeyed": obeyed,
-                                "level_db": round(loudest, 1), "above_echo_db": round(margin, 1),
-                                "follows_narration": self.audio.sounds_like_narration(found),
+                    self.trace({"heard": found.phrase, "command": found.command.value, "obeyed": verdict.obey,
+                                "level_db": round(verdict.level_db, 1), "above_echo_db": round(verdict.above_echo_db, 1),
+                                "follows_narration": verdict.follows_narration,
                                 "erle_db": round(canceller.erle_db, 1),
                                 "echo_delay_s": round(canceller.delay / SAMPLE_RATE, 3),
                                 "behind_s": round(time.monotonic() - self.audio.captured, 3)})
