@@ -20,6 +20,8 @@ from voiceguide import __version__, catalog, paths
 from voiceguide.config import Config, Verbosity, load_config
 from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.placestore import PlaceStore
+from voiceguide.history import History, default_path as history_path
+from voiceguide.history_view import describe_history
 from voiceguide.audio_out import list_devices
 from voiceguide.clips import read_wav
 from voiceguide.audio_in import Microphone
@@ -130,6 +132,13 @@ def _parser() -> argparse.ArgumentParser:
                                              "config's speech.voice.")
     voices.add_argument("--language", metavar="CODE", help="only voices for this language (e.g. en)")
 
+    past = commands.add_parser("history", help="your past sessions, streak and pain",
+                               description="Show recent sessions, the current streak of days with a session, "
+                                           "and the average change in pain per routine (where rated). The "
+                                           f"history is kept in {history_path()}.")
+    past.add_argument("--csv", action="store_true", help="print every session as CSV instead")
+    past.add_argument("--last", type=int, default=10, metavar="N", help="how many recent sessions to show (10)")
+
     commands.add_parser("config", help="print the settings in force",
                         description="Print the settings in force: the shipped defaults, your file, and flags.")
     return parser
@@ -165,7 +174,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         config = load_config(args.config)
         handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,
                    "render": _render, "devices": _devices, "voices": _voices, "listen": _listen,
-                   "model": _model}
+                   "model": _model, "history": _history}
         return handler[args.command](args, config, out, err)
     except FileProblems as exc:
         for problem in exc.problems:
@@ -282,10 +291,24 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
                 trace = stack.enter_context(args.trace.open("w", encoding="utf-8"))
             except OSError as exc:
                 raise VoiceguideError(f"cannot write the trace {args.trace}: {exc.strerror or exc}") from None
+        history = stack.enter_context(contextlib.closing(History(history_path()))) if config.history.keep else None
         result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, audio=not args.text,
                       voice=not (args.text or args.no_voice), input_device=args.input_device or "",
-                      trace=trace, out=out, err=err)
+                      trace=trace, history=history, out=out, err=err)
     out.write(f"{result.summary}\n")
+    return 0
+
+
+def _history(args, config: Config, out: TextIO, err: TextIO) -> int:
+    with contextlib.closing(History(history_path())) as history:
+        if args.csv:
+            history.export_csv(out)
+            return 0
+        recent = history.sessions(limit=max(1, args.last))
+        if not recent:
+            out.write("No sessions yet. Play a routine and it will show here.\n")
+            return 0
+        out.write(describe_history(recent, history.streak(), history.by_routine()))
     return 0
 
 

@@ -69,6 +69,14 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class HistorySettings:
+    keep: bool
+    """Record every session (`voiceguide history`)."""
+    ask_pain: bool
+    """Ask for a pain rating before and after each session."""
+
+
+@dataclass(frozen=True)
 class Config:
     routine: str
     intensity: Intensity
@@ -80,6 +88,7 @@ class Config:
     commands: dict[str, dict[Command, tuple[str, ...]]]
     recognizer: RecognizerSettings
     audio: AudioSettings
+    history: HistorySettings
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.commands.get(self.language, {}))
@@ -99,7 +108,7 @@ class Config:
 
 
 TOP_KEYS = ("routine", "intensity", "verbosity", "full_sessions", "speech", "timing", "language",
-            "commands", "recognizer", "audio")
+            "commands", "recognizer", "audio", "history")
 
 
 def load_config(user_file: Path | None = None) -> Config:
@@ -145,6 +154,7 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
     timing = section("timing", ("tempo", "tempo_change", "rest", "count_in"))
     recognizer = section("recognizer", ("engine", "model", "wake_word"))
     audio = section("audio", ("output_device", "input_device", "lead_in", "tones"))
+    history = section("history", ("keep", "ask_pain"))
 
     routine = _plain(check, data, "routine", "", default("routine"))
     intensity = check.choice(data, "intensity", "", [i.value for i in Intensity], default=default("intensity"))
@@ -181,6 +191,10 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
                              default=default("lead_in", "audio")),
         tones=check.boolean(audio, "tones", "audio", default=default("tones", "audio")),
     )
+    history_settings = HistorySettings(
+        keep=check.boolean(history, "keep", "history", default=default("keep", "history")),
+        ask_pain=check.boolean(history, "ask_pain", "history", default=default("ask_pain", "history")),
+    )
     commands = _commands(check, data, base)
     if check.problems:
         return None
@@ -190,7 +204,8 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
         return None
     return Config(routine=routine, intensity=Intensity(intensity), verbosity=Verbosity(verbosity),
                   full_sessions=full_sessions, speech=speech_settings, timing=timing_settings,
-                  language=language, commands=commands, recognizer=recognizer_settings, audio=audio_settings)
+                  language=language, commands=commands, recognizer=recognizer_settings, audio=audio_settings,
+                  history=history_settings)
 
 
 def _plain(check: Checker, mapping: LineMap, key: str, field: str, default: str | None,

@@ -7,6 +7,7 @@ one vanishes mid-session, the same session carries on in text mode where it was.
 
 from __future__ import annotations
 
+import collections
 import sys
 import threading
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from voiceguide.audio_out import AudioOut, AudioUnavailable
 from voiceguide.clock import MonotonicClock
 from voiceguide.commands import Command
 from voiceguide.config import Config, Verbosity
+from voiceguide.history import History, HistoryUnavailable
 from voiceguide.cues import Count, Cue, Say
 from voiceguide.narrator import AudioNarration, Narrator
 from voiceguide.placestore import PlaceStore
@@ -168,14 +170,15 @@ class _Audio:
 
 
 def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | None, audio: bool = True,
-         voice: bool = True, input_device: str = "", trace: TextIO | None = None, out: TextIO = sys.stdout,
-         err: TextIO = sys.stderr) -> PlayResult:
+         voice: bool = True, input_device: str = "", trace: TextIO | None = None, history: History | None = None,
+         out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> PlayResult:
     """Run a routine at the real pace until it ends, is stopped, or Ctrl-C.
 
     resume: True carries on from a saved place, False starts over, None asks (on a terminal).
     audio: speak through the output device (falls back to text mode if there is none).
     voice: listen for spoken commands (falls back to keys alone if it cannot).
     trace: where to write every cue and command as JSON lines, with monotonic times.
+    history: where the session is recorded (if it cannot be, play goes on without).
     """
     tracer = Trace(trace) if trace is not None else None
 
@@ -214,6 +217,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     listener = _start_voice_control(config, inbox, sound, session, input_device, warn, err, heard) if voice else None
     saver = _PlaceSaver(store, session, program, warn)
     keys = KeyReader(inbox.put, lambda: session.mode is Mode.PLAYING)
+    recorder = _HistoryRecorder(history, program, warn)
 
     def on_tick(now: float) -> None:
         saver(now)
@@ -222,6 +226,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
         view.draw(session.view(now))
 
     def on_command(command: Command, outcome: Outcome) -> None:
+        recorder.commands[command.value] += 1
         if tracer is not None:
             tracer.command(command, clock.now())
         view.command(command, outcome)
@@ -245,11 +250,51 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
         saver(clock.now())  # the very last place, however the interrupt fell
         raise
     finally:
+        recorder.finish(session)
         if listener:
             listener.close()
         if sound:
             sound.close()
     return _finish(session, program, store)
+
+
+class _HistoryRecorder:
+    """The session's entry in the history: written as it starts and as it ends, however it ends.
+    A history that cannot be written is reported once and never stops the session."""
+
+    def __init__(self, history: History | None, program: Program, warn):
+        self.history, self.program, self.warn = history, program, warn
+        self.commands: collections.Counter = collections.Counter()
+        self._id = self._guard(lambda: history.start(program.routine.id, program.routine.title,
+                                                     len(_steps(program)))) if history else None
+
+    def finish(self, session: Session) -> None:
+        if self._id is None:
+            return
+        completed, skipped = _progress(session, self.program)
+        self._guard(lambda: self.history.finish(
+            self._id, finished=session.place.part >= len(self.program.parts), steps_completed=len(completed),
+            skipped=skipped, commands=self.commands))
+        self._id = None
+
+    def _guard(self, action):
+        try:
+            return action()
+        except HistoryUnavailable as exc:
+            self.warn(f"{exc}; this session is not recorded")
+            self.history = None
+            return None
+
+
+def _steps(program: Program) -> list:
+    return [part for part in program.parts if part.step is not None]
+
+
+def _progress(session: Session, program: Program) -> tuple[list, list[str]]:
+    """The steps completed, and the labels of those skipped."""
+    completed = [p for i, p in enumerate(program.parts) if i in session.completed and p.step is not None]
+    skipped = [program.parts[i].label for i in sorted(session.skipped - session.completed)]
+    return completed, skipped
 
 
 def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | None, session: Session,
@@ -275,9 +320,8 @@ def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | No
 
 
 def _finish(session: Session, program: Program, store: PlaceStore) -> PlayResult:
-    steps = [part for part in program.parts if part.step is not None]
-    completed = [p for i, p in enumerate(program.parts) if i in session.completed]
-    skipped = [program.parts[i].label for i in sorted(session.skipped - session.completed)]
+    steps = _steps(program)
+    completed, skipped = _progress(session, program)
     finished = session.place.part >= len(program.parts)
     if finished:
         store.clear(program.routine.id)

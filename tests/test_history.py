@@ -1,0 +1,153 @@
+"""Session history in a real SQLite file: recording, streaks, pain per routine, CSV, and trouble."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+from collections import Counter
+
+import pytest
+
+from test_cli import voiceguide
+from voiceguide import paths
+from voiceguide.history import History, HistoryUnavailable, pain_advice
+
+UTC = dt.timezone.utc
+
+
+class Calendar:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self, start: dt.datetime):
+        self.at = start
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+def session(history: History, calendar: Calendar, day: dt.datetime, routine: str = "lower-back", *,
+            minutes: int = 20, before: int | None = None, after: int | None = None, finished: bool = True) -> int:
+    calendar.at = day
+    session_id = history.start(routine, routine.title(), 10, pain_before=before)
+    calendar.at = day + dt.timedelta(minutes=minutes)
+    history.finish(session_id, finished=finished, steps_completed=10 if finished else 4,
+                   skipped=[] if finished else ["Knead"], commands=Counter({"pause": 2, "next": 1}),
+                   pain_after=after)
+    return session_id
+
+
+def test_sessions_are_kept_with_what_happened_and_come_back_newest_first(tmp_path):
+    calendar = Calendar(dt.datetime(2026, 3, 1, 9, tzinfo=UTC))
+    history = History(tmp_path / "history.sqlite3", now=calendar)
+    session(history, calendar, dt.datetime(2026, 3, 1, 9, tzinfo=UTC), before=6, after=4)
+    session(history, calendar, dt.datetime(2026, 3, 2, 20, tzinfo=UTC), "neck", finished=False)
+    history.close()
+    reopened = History(tmp_path / "history.sqlite3", now=calendar)  # a new process reads the same file
+    newest, oldest = reopened.sessions()
+    assert (newest.routine, newest.finished, newest.steps_completed, newest.skipped) == ("neck", False, 4, ["Knead"])
+    assert (oldest.routine, oldest.pain_before, oldest.pain_after, oldest.pain_change) == ("lower-back", 6, 4, -2)
+    assert oldest.commands == {"next": 1, "pause": 2}
+    assert oldest.ended - oldest.started == dt.timedelta(minutes=20)
+
+
+def test_a_session_cut_short_is_still_there_without_an_end(tmp_path):
+    history = History(tmp_path / "history.sqlite3")
+    history.start("lower-back", "Lower back", 10)
+    history.close()  # the process died here
+    (record,) = History(tmp_path / "history.sqlite3").sessions()
+    assert record.ended is None and not record.finished
+
+
+def test_the_streak_counts_days_in_a_row_up_to_today_or_yesterday(tmp_path):
+    calendar = Calendar(dt.datetime(2026, 3, 10, 12, tzinfo=UTC))
+    history = History(tmp_path / "history.sqlite3", now=calendar)
+    assert history.streak() == 0
+    for day in (3, 5, 6, 7, 7, 8):  # a gap after the 3rd; two sessions on the 7th count once
+        session(history, calendar, dt.datetime(2026, 3, day, 8, tzinfo=UTC))
+    calendar.at = dt.datetime(2026, 3, 9, 12, tzinfo=UTC)
+    assert history.streak() == 4  # 5th to 8th: today has no session yet, so it runs to yesterday
+    calendar.at = dt.datetime(2026, 3, 10, 12, tzinfo=UTC)
+    assert history.streak() == 0  # a whole day missed
+
+
+def test_average_pain_change_per_routine_counts_only_rated_sessions(tmp_path):
+    calendar = Calendar(dt.datetime(2026, 3, 1, tzinfo=UTC))
+    history = History(tmp_path / "history.sqlite3", now=calendar)
+    session(history, calendar, dt.datetime(2026, 3, 1, 9, tzinfo=UTC), before=6, after=3)
+    session(history, calendar, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), before=5, after=4)
+    session(history, calendar, dt.datetime(2026, 3, 3, 9, tzinfo=UTC), before=5)  # no rating after
+    session(history, calendar, dt.datetime(2026, 3, 3, 19, tzinfo=UTC), "neck")
+    summaries = {summary.routine: summary for summary in history.by_routine()}
+    assert (summaries["lower-back"].sessions, summaries["lower-back"].rated) == (3, 2)
+    assert summaries["lower-back"].average_pain_change == pytest.approx(-2.0)
+    assert summaries["neck"].average_pain_change is None
+
+
+def test_csv_export_has_every_session_oldest_first(tmp_path):
+    calendar = Calendar(dt.datetime(2026, 3, 1, tzinfo=UTC))
+    history = History(tmp_path / "history.sqlite3", now=calendar)
+    session(history, calendar, dt.datetime(2026, 3, 1, 9, tzinfo=UTC), before=7, after=5)
+    session(history, calendar, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), "neck", finished=False)
+    text = io.StringIO()
+    history.export_csv(text)
+    rows = list(csv.DictReader(io.StringIO(text.getvalue())))
+    assert [row["routine"] for row in rows] == ["lower-back", "neck"]
+    assert (rows[0]["pain_before"], rows[0]["pain_after"], rows[0]["finished"]) == ("7", "5", "1")
+    assert (rows[1]["pain_before"], rows[1]["skipped"], rows[1]["commands"]) == ("", "Knead", "next=1;pause=2")
+    assert rows[0]["started"] == "2026-03-01T09:00:00+00:00"
+
+
+def test_a_damaged_file_is_reported_in_one_line_and_left_as_it_was(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"these are someone's notes, not a database" * 100)
+    with pytest.raises(HistoryUnavailable, match="damaged"):
+        History(path).sessions()
+    assert path.read_bytes() == b"these are someone's notes, not a database" * 100
+
+
+def test_a_locked_database_is_reported_not_waited_on_forever(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    History(path).sessions()  # create it
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(HistoryUnavailable, match="locked"):
+            History(path).start("lower-back", "Lower back", 10)
+    finally:
+        holder.close()
+
+
+def test_pain_advice_for_a_high_rating_or_a_steep_rise():
+    assert pain_advice(3, 6) == "the pain rose from 3 to 6"
+    assert pain_advice(3, 5) is None
+    assert pain_advice(8, None) == "pain of 8 out of 10 is high"
+    assert pain_advice(2, 9) == "pain of 9 out of 10 is high"
+    assert pain_advice(None, None) is None
+    assert pain_advice(6, 2) is None
+
+
+def test_play_records_the_session_and_history_shows_it():
+    played = voiceguide("play", "lower-back", "--text", stdin="next\nnext\nstop\nstop\n")
+    assert played.returncode == 0, played.stderr
+    shown = voiceguide("history")
+    assert shown.returncode == 0, shown.stderr
+    assert "lower-back: 0 of 10 steps, stopped" in shown.stdout
+    assert "Streak: 1 day in a row." in shown.stdout
+    exported = list(csv.DictReader(io.StringIO(voiceguide("history", "--csv").stdout)))
+    assert len(exported) == 1 and exported[0]["commands"] == "next=2;stop=2" and exported[0]["ended"]
+
+
+def test_a_damaged_history_never_stops_a_session():
+    path = paths.data_dir() / "history.sqlite3"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x00garbage" * 512)
+    played = voiceguide("play", "lower-back", "--text", stdin="stop\nstop\n")
+    assert played.returncode == 0
+    warnings = [line for line in played.stderr.splitlines() if "history" in line]
+    assert len(warnings) == 1 and "damaged" in warnings[0] and "not recorded" in warnings[0]
+    assert "Traceback" not in played.stderr
+    assert path.read_bytes() == b"\x00garbage" * 512
+    shown = voiceguide("history")
+    assert shown.returncode == 2 and shown.stderr.count("\n") == 1 and "damaged" in shown.stderr
