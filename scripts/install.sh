@@ -16,9 +16,10 @@ fi
 # espeak-ng speaks for pyttsx3; PortAudio (libportaudio2) reaches the sound server through ALSA's
 # pulse plugin (libasound2-plugins), which PulseAudio and PipeWire desktops both answer.
 packages=(python3 python3-venv python3-pip espeak-ng libportaudio2 libasound2-plugins)
-# The audio tests start a PulseAudio server of their own. Only for --test: on a PipeWire desktop,
+# The audio tests start a PulseAudio server of their own, and desktop-file-validate checks the
+# shortcuts voiceguide makes. Only for --test: on a PipeWire desktop,
 # installing the pulseaudio package would replace pipewire-pulse and change the user's sound setup.
-[ -n "$extras" ] && packages+=(pulseaudio pulseaudio-utils)
+[ -n "$extras" ] && packages+=(pulseaudio pulseaudio-utils desktop-file-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -22,6 +22,7 @@ from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.placestore import PlaceStore
 from voiceguide.history import History, default_path as history_path
 from voiceguide.history_view import describe_history
+from voiceguide.shortcuts import PLATFORMS, current_platform, default_folders, write_shortcut
 from voiceguide.audio_out import list_devices
 from voiceguide.clips import read_wav
 from voiceguide.audio_in import Microphone
@@ -132,6 +133,14 @@ def _parser() -> argparse.ArgumentParser:
                                              "config's speech.voice.")
     voices.add_argument("--language", metavar="CODE", help="only voices for this language (e.g. en)")
 
+    shortcut = commands.add_parser("shortcut", help="make a desktop shortcut that starts a routine",
+                                   description="Make a launcher that starts ROUTINE with one click: a .desktop "
+                                               "file on Linux (in the applications menu, and on the desktop if "
+                                               "there is one), a .command on macOS, a .bat on Windows.")
+    shortcut.add_argument("routine", metavar="ROUTINE", help="a routine id or file path")
+    shortcut.add_argument("--platform", choices=PLATFORMS, help="the system it is for (default: this one)")
+    shortcut.add_argument("--folder", type=Path, metavar="DIR", help="write it here instead")
+
     past = commands.add_parser("history", help="your past sessions, streak and pain",
                                description="Show recent sessions, the current streak of days with a session, "
                                            "and the average change in pain per routine (where rated). The "
@@ -174,7 +183,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         config = load_config(args.config)
         handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,
                    "render": _render, "devices": _devices, "voices": _voices, "listen": _listen,
-                   "model": _model, "history": _history}
+                   "model": _model, "history": _history, "shortcut": _shortcut}
         return handler[args.command](args, config, out, err)
     except FileProblems as exc:
         for problem in exc.problems:
@@ -296,6 +305,20 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
                       voice=not (args.text or args.no_voice), input_device=args.input_device or "",
                       trace=trace, history=history, out=out, err=err)
     out.write(f"{result.summary}\n")
+    return 0
+
+
+def _shortcut(args, config: Config, out: TextIO, err: TextIO) -> int:
+    loaded = catalog.find(args.routine, config.vocabulary().all_phrases())
+    routine = loaded.routine
+    given = Path(args.routine).expanduser()
+    target = str(given.resolve()) if given.is_file() else routine.id  # a file is named by its full path
+    platform = args.platform or current_platform()
+    for folder in [args.folder] if args.folder else default_folders(platform):
+        written = write_shortcut(folder, routine.id, target, routine.title, platform)
+        out.write(f"wrote {written}\n")
+    if platform == "linux" and not args.folder:
+        out.write("On GNOME, right-click the icon on the desktop once and choose 'Allow Launching'.\n")
     return 0
 
 

@@ -1,0 +1,111 @@
+"""Desktop shortcuts: valid per desktop-file-validate, and what they run really starts the routine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from test_cli import voiceguide
+from voiceguide import paths
+
+ROUTINE = """\
+id: mums-back
+title: Mum's "evening" back rub
+for: partner
+steps:
+  - id: rub
+    name: Rub
+    instruction: Rub the lower back slowly with flat hands.
+    timed: {duration: 20}
+"""
+
+
+def exec_argv(entry: str) -> list[str]:
+    """The command a desktop environment runs for an entry's Exec key, unquoted as the spec says."""
+    line = next(line for line in entry.splitlines() if line.startswith("Exec="))[len("Exec="):]
+    value = line.replace("\\\\", "\\")  # the string-value escape first
+    argv, current, quoted, escaped, started = [], "", False, False, False
+    for character in value:
+        if escaped:
+            current, escaped = current + character, False
+        elif quoted and character == "\\":
+            escaped = True
+        elif character == '"':
+            quoted, started = not quoted, True
+        elif character == " " and not quoted:
+            if current or started:
+                argv.append(current)
+            current, started = "", False
+        else:
+            current += character
+    argv.append(current)
+    assert "%" not in "".join(argv).replace("%%", "")  # no field codes
+    return argv
+
+
+@pytest.fixture
+def own_routine(tmp_path):
+    folder = tmp_path / "my routines"
+    folder.mkdir()
+    path = folder / "mum's back.yaml"
+    path.write_text(ROUTINE, encoding="utf-8")
+    return path
+
+
+def test_a_linux_shortcut_is_a_valid_desktop_entry_that_starts_the_routine(tmp_path, own_routine):
+    if shutil.which("desktop-file-validate") is None:
+        pytest.fail("desktop-file-validate is missing: scripts/install.sh --test installs desktop-file-utils")
+    made = voiceguide("shortcut", str(own_routine), "--platform", "linux", "--folder", str(tmp_path / "out"))
+    assert made.returncode == 0, made.stderr
+    (entry,) = (tmp_path / "out").iterdir()
+    checked = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout == "", checked.stdout
+    argv = exec_argv(entry.read_text(encoding="utf-8"))
+    assert argv[2] == str(own_routine)  # spaces and quotes survive the Exec quoting
+    started = subprocess.run(argv, input="stop\nstop\n", capture_output=True, text=True, timeout=60,
+                             env={k: v for k, v in os.environ.items() if not k.startswith("PULSE")})
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert "0 of 1 steps done" in started.stdout and "Traceback" not in started.stderr  # this routine ran
+
+
+def test_the_default_places_are_the_menu_and_the_desktop(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Desktop").mkdir()
+    made = voiceguide("shortcut", "lower-back", "--platform", "linux")
+    assert made.returncode == 0, made.stderr
+    menu = paths.data_dir().parent / "applications" / "voiceguide-lower-back.desktop"
+    desktop = tmp_path / "Desktop" / "voiceguide-lower-back.desktop"
+    assert menu.is_file() and desktop.is_file() and os.access(desktop, os.X_OK)
+    assert f"wrote {desktop}" in made.stdout
+
+
+def test_a_macos_command_file_runs_the_routine(tmp_path, own_routine):
+    made = voiceguide("shortcut", str(own_routine), "--platform", "macos", "--folder", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    command = tmp_path / "voiceguide-mums-back.command"
+    assert os.access(command, os.X_OK)
+    started = subprocess.run([str(command)], input="stop\nstop\n", capture_output=True, text=True, timeout=60,
+                             env={k: v for k, v in os.environ.items() if not k.startswith("PULSE")})
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert "0 of 1 steps done" in started.stdout
+
+
+def test_a_windows_batch_file_calls_the_helper_with_this_python(tmp_path):
+    made = voiceguide("shortcut", "lower-back", "--platform", "windows", "--folder", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    text = (tmp_path / "voiceguide-lower-back.bat").read_bytes().decode()
+    assert text.startswith("@echo off\r\n") and "\n" not in text.replace("\r\n", "")
+    call = text.splitlines()[-1]
+    assert call == f'call "{ROOT / "scripts" / "voiceguide-launch.cmd"}" "{sys.executable}" "lower-back"'
+    assert (ROOT / "scripts" / "voiceguide-launch.cmd").is_file()
+
+
+def test_an_unknown_routine_makes_no_shortcut(tmp_path):
+    made = voiceguide("shortcut", "lower-bak", "--folder", str(tmp_path))
+    assert made.returncode == 2 and "did you mean 'lower-back'" in made.stderr
+    assert not any(tmp_path.iterdir())
