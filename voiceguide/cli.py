@@ -20,6 +20,7 @@ from voiceguide import __version__, catalog, paths
 from voiceguide.config import Config, Verbosity, load_config
 from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.placestore import PlaceStore
+from voiceguide.authoring import new_routine
 from voiceguide.history import History, default_path as history_path
 from voiceguide.history_view import describe_history
 from voiceguide.shortcuts import PLATFORMS, current_platform, default_folders, write_shortcut
@@ -133,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
                                              "config's speech.voice.")
     voices.add_argument("--language", metavar="CODE", help="only voices for this language (e.g. en)")
 
+    new = commands.add_parser("new", help="start a routine of your own from a commented template",
+                              description="Write a commented routine template named NAME into "
+                                          f"{paths.user_routines_dir()}, ready to edit; docs/routines.md "
+                                          "explains every field. An existing routine is never replaced.")
+    new.add_argument("name", metavar="NAME", help='a name for it, e.g. "evening rub" (its id: evening-rub)')
+
     shortcut = commands.add_parser("shortcut", help="make a desktop shortcut that starts a routine",
                                    description="Make a launcher that starts ROUTINE with one click: a .desktop "
                                                "file on Linux (in the applications menu, and on the desktop if "
@@ -183,7 +190,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         config = load_config(args.config)
         handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,
                    "render": _render, "devices": _devices, "voices": _voices, "listen": _listen,
-                   "model": _model, "history": _history, "shortcut": _shortcut}
+                   "model": _model, "history": _history, "shortcut": _shortcut,
+                   "new": _new}
         return handler[args.command](args, config, out, err)
     except FileProblems as exc:
         for problem in exc.problems:
@@ -305,6 +313,13 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
                       voice=not (args.text or args.no_voice), input_device=args.input_device or "",
                       trace=trace, history=history, out=out, err=err)
     out.write(f"{result.summary}\n")
+    return 0
+
+
+def _new(args, config: Config, out: TextIO, err: TextIO) -> int:
+    path = new_routine(args.name)
+    routine_id = path.stem
+    out.write(f"wrote {path}\nEdit it, then: voiceguide validate {routine_id} && voiceguide play {routine_id}\n")
     return 0
 
 
