@@ -22,16 +22,18 @@ START_SECONDS = 5.0
 
 
 class Microphone:
-    def __init__(self, device: str = ""):
+    def __init__(self, device: str = "", rate: int = SAMPLE_RATE):
+        """`rate`: 16 kHz for recognition; the recorder asks for more, for narration worth keeping."""
         sd = load_sounddevice()
         index = resolve_device(device, outputs=False)
+        self.rate = rate
         self._blocks: queue.SimpleQueue[tuple[bytes, float]] = queue.SimpleQueue()
-        self._clock = StreamClock(SAMPLE_RATE)
+        self._clock = StreamClock(rate)
         self._frames = 0
         self.overflows = 0
         try:
-            self._stream = sd.RawInputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16", device=index,
-                                             blocksize=int(CHUNK_SECONDS * SAMPLE_RATE), callback=self._callback)
+            self._stream = sd.RawInputStream(samplerate=rate, channels=1, dtype="int16", device=index,
+                                             blocksize=int(CHUNK_SECONDS * rate), callback=self._callback)
             self.name = sd.query_devices(self._stream.device)["name"]
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
@@ -43,20 +45,20 @@ class Microphone:
             self.overflows += 1
         age = time_info.currentTime - time_info.inputBufferAdcTime
         if not 0 <= age < 1:  # some host APIs report no times: the block was captured just now
-            age = frames / SAMPLE_RATE
+            age = frames / self.rate
         self._blocks.put((bytes(data), self._clock.block_time(self._frames, now - age)))
         self._frames += frames
 
     def timed_chunks(self, seconds: float | None = None) -> Iterator[tuple[bytes, float, float]]:
         """Blocks as they come: (PCM, stream time at its end, monotonic time of its first sample)."""
         frames = 0
-        while seconds is None or frames < seconds * SAMPLE_RATE:
+        while seconds is None or frames < seconds * self.rate:
             try:
                 block, captured = self._blocks.get(timeout=GAP_SECONDS if frames else START_SECONDS)
             except queue.Empty:
                 raise AudioUnavailable("the microphone stopped sending sound") from None
             frames += len(block) // 2
-            yield block, frames / SAMPLE_RATE, captured
+            yield block, frames / self.rate, captured
 
     def chunks(self, seconds: float | None = None) -> Iterator[tuple[bytes, float]]:
         """Blocks as they come, each with the stream time at its end; stops after `seconds`."""

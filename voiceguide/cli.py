@@ -21,6 +21,10 @@ from voiceguide.config import Config, Verbosity, load_config
 from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.placestore import PlaceStore
 from voiceguide.authoring import new_routine
+from voiceguide.audio_out import AudioOut
+from voiceguide.recorder import Recorder, RecordingStopped
+from voiceguide.recordings import Recordings
+from voiceguide.takes import utterances
 from voiceguide.history import History, default_path as history_path
 from voiceguide.history_view import describe_history
 from voiceguide.shortcuts import PLATFORMS, current_platform, default_folders, write_shortcut
@@ -140,6 +144,20 @@ def _parser() -> argparse.ArgumentParser:
                                           "explains every field. An existing routine is never replaced.")
     new.add_argument("name", metavar="NAME", help='a name for it, e.g. "evening rub" (its id: evening-rub)')
 
+    record = commands.add_parser("record", help="record your own voice for a routine's narration",
+                                 description="Record your own narration for ROUTINE, hands-free: each sentence "
+                                             "is shown and spoken, then after a beep you read it; the take is "
+                                             "trimmed, levelled and played back, and you say keep or again (or "
+                                             "type k or a, then Enter). Sentences already recorded are passed "
+                                             "over, so running it again carries on where you stopped. The player "
+                                             "uses your recordings wherever they exist.")
+    record.add_argument("routine", metavar="ROUTINE", help="a routine id or file path")
+    record.add_argument("--step", action="append", metavar="ID", help="record (again) only this step's sentences")
+    record.add_argument("--again", action="store_true", help="record every sentence again")
+    record.add_argument("--numbers", type=int, default=0, metavar="N", help="also record the counts 1 to N")
+    record.add_argument("--input-device", metavar="DEVICE", help="microphone number or name")
+    record.add_argument("--output-device", metavar="DEVICE", help="output device number or name")
+
     shortcut = commands.add_parser("shortcut", help="make a desktop shortcut that starts a routine",
                                    description="Make a launcher that starts ROUTINE with one click: a .desktop "
                                                "file on Linux (in the applications menu, and on the desktop if "
@@ -191,7 +209,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,
                    "render": _render, "devices": _devices, "voices": _voices, "listen": _listen,
                    "model": _model, "history": _history, "shortcut": _shortcut,
-                   "new": _new}
+                   "new": _new, "record": _record}
         return handler[args.command](args, config, out, err)
     except FileProblems as exc:
         for problem in exc.problems:
@@ -203,6 +221,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except KeyboardInterrupt:
         if args.command == "play":
             err.write("\nvoiceguide: interrupted. Your place is saved: play the routine again to carry on.\n")
+        elif args.command == "record":
+            err.write("\nvoiceguide: interrupted. Everything kept so far is saved: record again to carry on.\n")
         else:
             err.write("\nvoiceguide: interrupted.\n")
         return 130
@@ -316,6 +336,40 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _record(args, config: Config, out: TextIO, err: TextIO) -> int:
+    config = _with_flags(config, args)
+    routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
+    recordings = Recordings.for_routine(routine.id)
+    every = utterances(routine, max(0, min(args.numbers, 1000)))
+    if args.step:
+        known = {step.id for step in routine.steps}
+        unknown = [step for step in args.step if step not in known]
+        if unknown:
+            raise VoiceguideError(f"{routine.id} has no step {', '.join(unknown)} (its steps: {', '.join(sorted(known))})")
+        chosen = [u for u in every if u.step in args.step]
+    else:
+        chosen = [u for u in every if args.again or not recordings.has(u.text)]
+    if not chosen:
+        out.write(f"All {len(every)} sentences of {routine.id} are recorded. --step ID records a step again, "
+                  "--again all of them.\n")
+        return 0
+    out.write(f"{len(chosen)} of {len(every)} sentences to record; they are kept in {recordings.folder}\n")
+    sound = AudioOut(config.audio.output_device)
+    try:
+        recorder = Recorder(config, routine, recordings, make_narrator(config, sound.rate),
+                            sound, show=lambda text: (out.write(text + "\n"), out.flush()),
+                            warn=lambda text: err.write(f"voiceguide: {text}\n"), keys=sys.stdin,
+                            input_device=args.input_device or "")
+        kept = recorder.run(chosen)
+    except RecordingStopped as exc:
+        out.write(f"Recording {exc}. Run record again to carry on.\n")
+        return 0
+    finally:
+        sound.close()
+    out.write(f"Kept {kept} of {len(chosen)}." + (" The player now speaks these in your voice." if kept else "") + "\n")
+    return 0
+
+
 def _new(args, config: Config, out: TextIO, err: TextIO) -> int:
     path = new_routine(args.name)
     routine_id = path.stem
@@ -353,7 +407,7 @@ def _history(args, config: Config, out: TextIO, err: TextIO) -> int:
 def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
     config = _with_flags(config, args)
     routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
-    narrator = make_narrator(config, RENDER_RATE)
+    narrator = make_narrator(config, RENDER_RATE, routine.id)
     try:
         seconds = render_to_wav(build_program(routine, config), config.vocabulary(), narrator, args.output,
                                 volume=config.speech.volume, tones=config.audio.tones)

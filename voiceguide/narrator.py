@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.clips import BadClip, Clip, attack_time, quantized, read_wav, resample, trim_silence, write_wav
+from voiceguide.recordings import Recordings
 from voiceguide.cues import Count, Cue, Say, Silence, Tone, ToneKind
 from voiceguide.speechtime import estimate_seconds
 from voiceguide.synthesis import SynthesisError, Synthesizer
@@ -38,8 +39,11 @@ def engine_id() -> str:
 class Narrator:
     """Text to clips, through a memory cache, a disk cache and the synthesizer."""
 
-    def __init__(self, synthesizer: Synthesizer, cache_dir: Path, *, voice: str, rate: int, stream_rate: int):
+    def __init__(self, synthesizer: Synthesizer, cache_dir: Path, *, voice: str, rate: int, stream_rate: int,
+                 recordings: Recordings | None = None):
+        """`recordings`: the user's own voice for the routine, used wherever it says the text."""
         self.synthesizer = synthesizer
+        self.recordings = recordings
         self.cache_dir = cache_dir
         self.voice = voice
         self.rate = rate
@@ -55,7 +59,10 @@ class Narrator:
         return self.cache_dir / digest[:2] / f"{digest}.wav"
 
     def cached(self, text: str) -> bool:
-        return text in self._memory or self._path(text).is_file()
+        return text in self._memory or self._path(text).is_file() or self._recorded(text)
+
+    def _recorded(self, text: str) -> bool:
+        return self.recordings is not None and self.recordings.has(text)
 
     def clip(self, text: str) -> Clip:
         """The clip for `text`, rendering it now if it is not cached; raises SynthesisError."""
@@ -63,7 +70,7 @@ class Narrator:
         if found is not None:
             return found
         with self._lock:
-            found = self._memory.get(text) or self._load(text) or self._render(text)
+            found = self._memory.get(text) or self._own_voice(text) or self._load(text) or self._render(text)
             self._memory[text] = found
             return found
 
@@ -78,7 +85,7 @@ class Narrator:
     def known_duration(self, text: str) -> float:
         """Like duration(), but never renders: an estimate until the clip exists."""
         clip = self._memory.get(text)
-        if clip is None and self._path(text).is_file():
+        if clip is None and (self._path(text).is_file() or self._recorded(text)):
             return self.duration(text)
         return clip.duration if clip is not None else estimate_seconds(text, self.rate)
 
@@ -100,6 +107,10 @@ class Narrator:
     def failures(self) -> dict[str, str]:
         """Texts that could not be rendered, with why."""
         return dict(self._failures)
+
+    def _own_voice(self, text: str) -> Clip | None:
+        recorded = self.recordings.load(text) if self.recordings is not None else None
+        return quantized(resample(recorded, self.stream_rate)) if recorded is not None else None
 
     def _load(self, text: str) -> Clip | None:
         path = self._path(text)

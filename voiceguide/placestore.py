@@ -36,7 +36,8 @@ def fingerprint(routine: Routine) -> str:
     return hashlib.sha256(repr(routine).encode("utf-8")).hexdigest()[:16]
 
 
-def _atomic_write(path: Path, data: dict) -> None:
+def atomic_write_json(path: Path, data: dict) -> None:
+    """Replace `path` with `data` as JSON so that a crash leaves the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -73,7 +74,7 @@ class PlaceStore:
              targets: dict[tuple[int, int], float]) -> None:
         part = program.parts[min(place.part, len(program.parts) - 1)]
         anchor = part.step.id if part.step else part.kind.value
-        _atomic_write(self._place_file(program.routine.id), {
+        atomic_write_json(self._place_file(program.routine.id), {
             "format": FORMAT, "routine": program.routine.id, "fingerprint": fingerprint(program.routine),
             "anchor": anchor, "part": place.part, "segment": place.segment, "progress": place.progress,
             "tempo_factor": tempo_factor, "targets": [[p, s, v] for (p, s), v in targets.items()],
@@ -117,4 +118,4 @@ class PlaceStore:
         counts = _read(self._counts_file()) or {}
         previous = counts.get(routine_id)
         counts[routine_id] = (previous if isinstance(previous, int) else 0) + 1
-        _atomic_write(self._counts_file(), counts)
+        atomic_write_json(self._counts_file(), counts)

@@ -21,6 +21,7 @@ from voiceguide.config import Config, Verbosity
 from voiceguide.history import History, HistoryUnavailable
 from voiceguide.cues import Count, Cue, Say
 from voiceguide.narrator import AudioNarration, Narrator
+from voiceguide.recordings import Recordings
 from voiceguide.placestore import PlaceStore
 from voiceguide.planner import Pace, Place, plan
 from voiceguide.routine import Routine
@@ -73,9 +74,11 @@ def estimated_seconds(program: Program, config: Config) -> float:
     return plan(program, Place(0, 0, 0), 0.0, Pace(speech_timer(config)))[-1].at
 
 
-def make_narrator(config: Config, stream_rate: int) -> Narrator:
+def make_narrator(config: Config, stream_rate: int, routine_id: str | None = None) -> Narrator:
+    """The narrator, speaking in the user's own recordings for `routine_id` where there are any."""
     return Narrator(Synthesizer(), paths.cache_dir() / "clips", voice=config.speech.voice,
-                    rate=config.speech.rate, stream_rate=stream_rate)
+                    rate=config.speech.rate, stream_rate=stream_rate,
+                    recordings=Recordings.for_routine(routine_id) if routine_id else None)
 
 
 class _PlaceSaver:
@@ -120,10 +123,10 @@ class _Outputs:
 class _Audio:
     """The audio side of a session: device, narrator, rendering ahead, and the watchdog."""
 
-    def __init__(self, config: Config, warn):
+    def __init__(self, config: Config, routine_id: str, warn):
         self.warn = warn
         self.out = AudioOut(config.audio.output_device)
-        self.narrator = make_narrator(config, self.out.rate)
+        self.narrator = make_narrator(config, self.out.rate, routine_id)
         self.sink = AudioNarration(self.narrator, self.out.play, self.out.silence,
                                    volume=config.speech.volume, tones=config.audio.tones)
         self.rendered = threading.Event()
@@ -194,7 +197,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     sound = None
     if audio:
         try:
-            sound = _Audio(config, warn)
+            sound = _Audio(config, routine.id, warn)
         except AudioUnavailable as exc:
             warn(f"{exc}; playing in text mode")
     clock = MonotonicClock()

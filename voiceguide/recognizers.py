@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from voiceguide import paths
+from voiceguide.commands import Vocabulary
 from voiceguide.config import Config
 from voiceguide.recognition import Engine, RecognizerUnavailable
 
@@ -34,30 +35,33 @@ def find_vosk_model(config: Config, explicit: Path | None = None) -> Path | None
 
 
 def make_engine(config: Config, model: Path | None = None, *, other_words: Iterable[str] = (),
-                notes: Callable[[str], None] = lambda note: None) -> Engine:
+                notes: Callable[[str], None] = lambda note: None, vocabulary: Vocabulary | None = None) -> Engine:
     """The engine the config asks for; raises RecognizerUnavailable saying why not.
 
     With `engine: auto` a vosk model that is found is used, else (or if it fails to load) the
     pocketsphinx model built into its wheel; `notes` hears why a choice was passed over.
-    `other_words` (the narration's words) help an engine tell them from commands.
+    `other_words` (the narration's words) help an engine tell them from commands. `vocabulary`
+    replaces the config's commands (the recorder listens for its own few words).
     """
+    vocabulary = vocabulary or config.vocabulary()
     engine = config.recognizer.engine
     if engine == "none":
         raise RecognizerUnavailable("voice control is switched off (recognizer.engine: none)")
     wake = tuple(config.recognizer.wake_word.split()) if config.recognizer.wake_word else ()
     if engine == "pocketsphinx":
-        return _pocketsphinx(config, wake, other_words)
+        return _pocketsphinx(vocabulary, wake, other_words)
     if engine == "vosk" or model is not None:
-        return _vosk(config, model, wake, required=True)
+        return _vosk(config, vocabulary, model, wake, required=True)
     try:
-        found = _vosk(config, model, wake, required=False)
+        found = _vosk(config, vocabulary, model, wake, required=False)
     except RecognizerUnavailable as problem:
         notes(f"{problem}; using pocketsphinx instead")
         found = None
-    return found or _pocketsphinx(config, wake, other_words)
+    return found or _pocketsphinx(vocabulary, wake, other_words)
 
 
-def _vosk(config: Config, model: Path | None, wake: tuple[str, ...], *, required: bool) -> Engine | None:
+def _vosk(config: Config, vocabulary: Vocabulary, model: Path | None, wake: tuple[str, ...], *,
+          required: bool) -> Engine | None:
     from voiceguide.vosk_engine import VoskEngine
 
     found = find_vosk_model(config, model)
@@ -66,10 +70,10 @@ def _vosk(config: Config, model: Path | None, wake: tuple[str, ...], *, required
             return None
         raise RecognizerUnavailable("no vosk model found: put one in ~/.local/share/voiceguide/models/ "
                                     "or name it with recognizer.model (see models/README.md)")
-    return VoskEngine(found, config.vocabulary(), extra_words=wake)
+    return VoskEngine(found, vocabulary, extra_words=wake)
 
 
-def _pocketsphinx(config: Config, wake: tuple[str, ...], other_words: Iterable[str]) -> Engine:
+def _pocketsphinx(vocabulary: Vocabulary, wake: tuple[str, ...], other_words: Iterable[str]) -> Engine:
     from voiceguide.pocketsphinx_engine import PocketsphinxEngine
 
-    return PocketsphinxEngine(config.vocabulary(), extra_words=wake, other_words=other_words)
+    return PocketsphinxEngine(vocabulary, extra_words=wake, other_words=other_words)

@@ -1,0 +1,206 @@
+"""`voiceguide record`: the user records their own narration for a routine, hands-free.
+
+For each sentence it shows and speaks the text, beeps, records until the user has been quiet for
+1.5 s, trims and levels the take, plays it back and asks "keep" or "again" (by voice, or typed).
+Only one thing happens at a time, so the microphone never has the narrator to contend with: it
+is open only while the user records a take or answers. Every kept take is stored at once, and
+sentences already recorded are passed over next time, so stopping (by voice, "stop"; Ctrl-C; a
+device failing) loses nothing and `record` again carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+import numpy as np
+
+from voiceguide.audio_in import Microphone
+from voiceguide.audio_out import AudioOut, AudioUnavailable
+from voiceguide.clips import Clip, resample
+from voiceguide.commands import Command, Vocabulary, normalise
+from voiceguide.config import Config
+from voiceguide.cues import ToneKind
+from voiceguide.errors import VoiceguideError
+from voiceguide.listener import PhraseDecider, detections
+from voiceguide.narrator import Narrator
+from voiceguide.recognition import Engine, RecognizerUnavailable
+from voiceguide.recognizers import make_engine
+from voiceguide.recordings import Recordings
+from voiceguide.routine import Routine
+from voiceguide.speechtime import estimate_seconds
+from voiceguide.synthesis import SynthesisError
+from voiceguide.takes import TakeEnd, Utterance, polish
+from voiceguide.tones import tone
+
+RECORD_RATE = 48000
+"""Takes are kept at full rate: they are narration, not just something to recognise."""
+ANSWER_SECONDS = 15.0
+"""How long an answer is waited for before the question is asked again..."""
+ASKS = 3
+"""... and how many times, before the session stops (everything kept so far stays kept)."""
+EMPTY_TAKES = 3
+"""Takes in a row with nobody speaking before the sentence is passed over."""
+KEYS = {"k": Command.NEXT, "keep": Command.NEXT, "": Command.NEXT, "a": Command.REPEAT,
+        "again": Command.REPEAT, "q": Command.STOP, "stop": Command.STOP}
+"""Typed answers (then Enter): Enter alone or k keeps, a records again, q stops."""
+
+
+class RecordingStopped(VoiceguideError):
+    """The user said stop, or nobody answered."""
+
+
+def answer_vocabulary(config: Config) -> Vocabulary:
+    """keep / again / stop, in the config's language: its phrases for next, repeat and stop, plus
+    the word "keep" in English."""
+    phrases = config.vocabulary().phrases
+    keep = (("keep",) if config.language == "en" else ()) + phrases.get(Command.NEXT, ())
+    return Vocabulary({Command.NEXT: tuple(dict.fromkeys(keep)), Command.REPEAT: phrases.get(Command.REPEAT, ()),
+                       Command.STOP: phrases.get(Command.STOP, ())})
+
+
+class _TypedAnswers:
+    """Answers typed as lines, read on a thread so that voice and keys are waited on together."""
+
+    def __init__(self, stream: TextIO):
+        self.answers: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True, name="typed-answers").start()
+
+    def _read(self, stream: TextIO) -> None:
+        for line in stream:
+            answer = KEYS.get(normalise(line))
+            if answer is not None:
+                self.answers.put(answer)
+
+    def take(self) -> Command | None:
+        try:
+            return self.answers.get_nowait()
+        except queue.Empty:
+            return None
+
+
+class Recorder:
+    def __init__(self, config: Config, routine: Routine, recordings: Recordings, narrator: Narrator,
+                 out: AudioOut, *, show: Callable[[str], None], warn: Callable[[str], None], keys: TextIO,
+                 input_device: str = ""):
+        self.config, self.routine, self.recordings, self.narrator, self.out = config, routine, recordings, narrator, out
+        self.show, self.warn = show, warn
+        self.input_device = input_device or config.audio.input_device
+        self.vocabulary = answer_vocabulary(config)
+        self.typed = _TypedAnswers(keys)
+        self.engine: Engine | None = None
+        try:
+            self.engine = make_engine(config, vocabulary=self.vocabulary)
+        except RecognizerUnavailable as exc:
+            warn(f"answers by voice are off ({exc}); type k (keep), a (again) or q (stop), then Enter")
+        self._beep = tone(ToneKind.ACCEPT, out.rate)
+
+    def run(self, chosen: list[Utterance]) -> int:
+        """Record each of `chosen`; returns how many were kept. Raises RecordingStopped."""
+        kept = 0
+        keep, again, stop = (self.vocabulary.say(c) for c in (Command.NEXT, Command.REPEAT, Command.STOP))
+        self.say(f"Let's record. After each beep, read the sentence. Then say {keep} or {again}; "
+                 f"say {stop} to end.")
+        for number, utterance in enumerate(chosen, 1):
+            self.show(f"[{number}/{len(chosen)}] {utterance.what}:\n    {utterance.text}")
+            if self._record_one(utterance, keep, again):
+                kept += 1
+        return kept
+
+    def _record_one(self, utterance: Utterance, keep: str, again: str) -> bool:
+        empty = 0
+        while True:
+            self.say(utterance.text)
+            self.play(self._beep)
+            clip = polish(self.take(utterance.text))
+            if clip is None:
+                empty += 1
+                if empty >= EMPTY_TAKES:
+                    self.show("  Nothing heard; passing over this one (record it later with --step).")
+                    return False
+                self.say("I heard nothing. Let's try again.")
+                continue
+            self.show(f"  Recorded {clip.duration:.1f} s. Playing it back.")
+            self.play(clip)
+            answer = self.ask(f"Keep it? Say {keep}, or {again}.")
+            if answer is Command.NEXT:
+                try:
+                    self.recordings.keep(utterance.text, clip)
+                except OSError as exc:
+                    raise VoiceguideError(f"cannot store the recording in {self.recordings.folder}: "
+                                          f"{exc.strerror or exc}") from None
+                self.show("  Kept.")
+                return True
+            self.show("  Again.")
+
+    def say(self, text: str) -> None:
+        try:
+            self.play(self.narrator.clip(text))
+        except SynthesisError as exc:
+            self.warn(f"cannot speak {text!r} ({exc})")
+
+    def play(self, clip: Clip) -> None:
+        samples = resample(clip, self.out.rate).samples * np.float32(self.config.speech.volume)
+        self.out.play(samples, time.monotonic() + 0.05)
+        if not self.out.wait_idle(timeout=clip.duration + 5.0):
+            raise AudioUnavailable(f"the audio output stopped ({self.out.failed or 'no longer responding'})")
+
+    def take(self, text: str) -> Clip:
+        """Record until the user has finished the sentence (or the length limit for it)."""
+        limit = min(60.0, max(10.0, 3 * estimate_seconds(text, self.config.speech.rate) + 3))
+        end = TakeEnd(RECORD_RATE, limit)
+        parts = []
+        microphone = Microphone(self.input_device, rate=RECORD_RATE)
+        self.show("  Speak now.")
+        try:
+            for pcm, _at in microphone.chunks():
+                samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+                parts.append(samples)
+                if end.feed(samples):
+                    break
+        finally:
+            microphone.close()
+        return Clip(np.concatenate(parts) if parts else np.zeros(0, np.float32), RECORD_RATE)
+
+    def ask(self, question: str) -> Command:
+        """keep, again or stop, by voice or typed; asks again if no one answers."""
+        for _ in range(ASKS):
+            self.say(question)
+            self.show(f"  {question} (or type k / a / q and Enter)")
+            answer = self._listen()
+            if answer is Command.STOP:
+                raise RecordingStopped("stopped; everything kept so far is saved")
+            if answer is not None:
+                return answer
+        raise RecordingStopped("no answer; everything kept so far is saved")
+
+    def _listen(self) -> Command | None:
+        """The first answer, spoken or typed, within ANSWER_SECONDS."""
+        typed: list[Command] = []
+        if self.engine is None:
+            deadline = time.monotonic() + ANSWER_SECONDS
+            while time.monotonic() < deadline and not typed:
+                typed += [answer for answer in [self.typed.take()] if answer is not None]
+                time.sleep(0.05)
+            return typed[0] if typed else None
+        microphone = Microphone(self.input_device)
+
+        def sound_until_typed():
+            for chunk in microphone.chunks(ANSWER_SECONDS):
+                answer = self.typed.take()
+                if answer is not None:
+                    typed.append(answer)
+                    return
+                yield chunk
+
+        try:
+            decider = PhraseDecider(self.vocabulary, wake_word=self.config.recognizer.wake_word)
+            for found in detections(self.engine, decider, sound_until_typed(), close_on_pause=True):
+                return found.command
+        finally:
+            microphone.close()
+            self.engine.finish(0.0)  # an answer heard mid-utterance leaves nothing behind for the next
+        return typed[0] if typed else None
