@@ -12,7 +12,7 @@ import pytest
 
 from test_cli import voiceguide
 from voiceguide import paths
-from voiceguide.history import History, HistoryUnavailable, pain_advice
+from voiceguide.history import History, HistoryUnavailable
 
 UTC = dt.timezone.utc
 
@@ -117,15 +117,6 @@ def test_a_locked_database_is_reported_not_waited_on_forever(tmp_path):
             History(path).start("lower-back", "Lower back", 10)
     finally:
         holder.close()
-
-
-def test_pain_advice_for_a_high_rating_or_a_steep_rise():
-    assert pain_advice(3, 6) == "the pain rose from 3 to 6"
-    assert pain_advice(3, 5) is None
-    assert pain_advice(8, None) == "pain of 8 out of 10 is high"
-    assert pain_advice(2, 9) == "pain of 9 out of 10 is high"
-    assert pain_advice(None, None) is None
-    assert pain_advice(6, 2) is None
 
 
 def test_play_records_the_session_and_history_shows_it():

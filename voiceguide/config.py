@@ -72,8 +72,6 @@ class AudioSettings:
 class HistorySettings:
     keep: bool
     """Record every session (`voiceguide history`)."""
-    ask_pain: bool
-    """Ask for a pain rating before and after each session."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +152,7 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
     timing = section("timing", ("tempo", "tempo_change", "rest", "count_in"))
     recognizer = section("recognizer", ("engine", "model", "wake_word"))
     audio = section("audio", ("output_device", "input_device", "lead_in", "tones"))
-    history = section("history", ("keep", "ask_pain"))
+    history = section("history", ("keep",))
 
     routine = _plain(check, data, "routine", "", default("routine"))
     intensity = check.choice(data, "intensity", "", [i.value for i in Intensity], default=default("intensity"))
@@ -193,7 +191,6 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
     )
     history_settings = HistorySettings(
         keep=check.boolean(history, "keep", "history", default=default("keep", "history")),
-        ask_pain=check.boolean(history, "ask_pain", "history", default=default("ask_pain", "history")),
     )
     commands = _commands(check, data, base)
     if check.problems:

@@ -23,10 +23,6 @@ from voiceguide.errors import VoiceguideError
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT_SECONDS = 2.0
 """How long to wait for another voiceguide holding the database before giving up on history."""
-PAIN_RISE_WARNING = 3
-"""A rating this much higher after a session than before it is a reason to stop and get advice."""
-PAIN_HIGH_WARNING = 8
-"""A rating this high, before or after, is a reason to stop and get advice."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -86,16 +82,6 @@ def default_path() -> Path:
     from voiceguide import paths
 
     return paths.data_dir() / "history.sqlite3"
-
-
-def pain_advice(before: int | None, after: int | None) -> str | None:
-    """Why the user should stop and see a clinician, or None: a high rating, or a steep rise."""
-    ratings = [rating for rating in (before, after) if rating is not None]
-    if ratings and max(ratings) >= PAIN_HIGH_WARNING:
-        return f"pain of {max(ratings)} out of 10 is high"
-    if before is not None and after is not None and after - before >= PAIN_RISE_WARNING:
-        return f"the pain rose from {before} to {after}"
-    return None
 
 
 class History:
