@@ -3,6 +3,8 @@ whole `voiceguide record` through PulseAudio's virtual microphone, then played b
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import time
 
@@ -14,7 +16,9 @@ from conftest import speech_time, with_own_folders, write_user_config
 from test_cli import Live, voiceguide
 from test_echo import speechlike
 from voiceguide.clips import Clip, read_wav, resample, write_wav
+from voiceguide.commands import Command
 from voiceguide.config import load_config
+from voiceguide.recorder import TypedAnswers
 from voiceguide.recordings import Recordings
 from voiceguide.routine_loader import load_routine
 from voiceguide.takes import EDGE_SECONDS, END_SILENCE_SECONDS, TARGET_LEVEL_DB, TakeEnd, polish, utterances
@@ -187,3 +191,14 @@ def test_record_takes_a_sentence_through_the_microphone_again_and_keeps_it(lab, 
     assert abs(db(kept.samples[kept.samples != 0]) - TARGET_LEVEL_DB) <= 4.0
     again_run = voiceguide("record", str(routine_file), "--step", "nosuch")
     assert again_run.returncode == 2 and "has no step nosuch" in again_run.stderr
+
+
+def test_typed_answers_are_waited_for_and_unknown_lines_ignored():
+    read, write = os.pipe()
+    answers = TypedAnswers(io.TextIOWrapper(io.FileIO(read, "r")))
+    assert answers.take(wait=0.2) is None
+    os.write(write, b"maybe\n\n")  # an unknown word, then Enter alone: keep
+    assert answers.take(wait=2.0) is Command.NEXT
+    os.write(write, b"A\n")
+    assert answers.take(wait=2.0) is Command.REPEAT
+    os.close(write)

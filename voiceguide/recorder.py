@@ -62,7 +62,7 @@ def answer_vocabulary(config: Config) -> Vocabulary:
                        Command.STOP: phrases.get(Command.STOP, ())})
 
 
-class _TypedAnswers:
+class TypedAnswers:
     """Answers typed as lines, read on a thread so that voice and keys are waited on together."""
 
     def __init__(self, stream: TextIO):
@@ -75,9 +75,10 @@ class _TypedAnswers:
             if answer is not None:
                 self.answers.put(answer)
 
-    def take(self) -> Command | None:
+    def take(self, wait: float = 0.0) -> Command | None:
+        """An answer typed already, or within `wait` seconds; None if there is none."""
         try:
-            return self.answers.get_nowait()
+            return self.answers.get(timeout=wait) if wait > 0 else self.answers.get_nowait()
         except queue.Empty:
             return None
 
@@ -90,7 +91,7 @@ class Recorder:
         self.show, self.warn = show, warn
         self.input_device = input_device or config.audio.input_device
         self.vocabulary = answer_vocabulary(config)
-        self.typed = _TypedAnswers(keys)
+        self.typed = TypedAnswers(keys)
         self.engine: Engine | None = None
         try:
             self.engine = make_engine(config, vocabulary=self.vocabulary)
@@ -179,13 +180,9 @@ class Recorder:
 
     def _listen(self) -> Command | None:
         """The first answer, spoken or typed, within ANSWER_SECONDS."""
-        typed: list[Command] = []
         if self.engine is None:
-            deadline = time.monotonic() + ANSWER_SECONDS
-            while time.monotonic() < deadline and not typed:
-                typed += [answer for answer in [self.typed.take()] if answer is not None]
-                time.sleep(0.05)
-            return typed[0] if typed else None
+            return self.typed.take(wait=ANSWER_SECONDS)
+        typed: list[Command] = []
         microphone = Microphone(self.input_device)
 
         def sound_until_typed():
