@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from voiceguide import paths
 from voiceguide.errors import VoiceguideError
 
 SCHEMA_VERSION = 1
@@ -79,8 +80,6 @@ class RoutineSummary:
 
 
 def default_path() -> Path:
-    from voiceguide import paths
-
     return paths.data_dir() / "history.sqlite3"
 
 
