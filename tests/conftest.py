@@ -18,6 +18,8 @@ from voiceguide.runner import ScriptedInbox, run
 from voiceguide.session import Session
 from voiceguide.timeline import PlaySettings, Program, Wording, expand
 
+from audiolab import PulseLab, pulse_missing
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILTIN = ROOT / "voiceguide" / "routines"
 DATA = Path(__file__).resolve().parent / "data"
@@ -53,6 +55,17 @@ def with_own_folders(env: dict) -> dict:
     """`env` (say, a PulseAudio lab's) plus this test's isolated XDG folders, for a subprocess."""
     own = {k: v for k, v in os.environ.items() if k.startswith("XDG_") and k != "XDG_RUNTIME_DIR"}
     return dict(env, **own)
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """A private PulseAudio server with a virtual speaker and microphone, one per test module."""
+    missing = pulse_missing()
+    if missing:
+        pytest.skip(missing)
+    lab = PulseLab().start()
+    yield lab
+    lab.stop()
 
 
 @pytest.fixture

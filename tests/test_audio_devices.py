@@ -50,13 +50,6 @@ steps:
 """
 
 
-@pytest.fixture(scope="module")
-def lab():
-    lab = PulseLab().start()
-    yield lab
-    lab.stop()
-
-
 def routine_file(tmp_path, text):
     path = tmp_path / "routine.yaml"
     path.write_text(text, encoding="utf-8")

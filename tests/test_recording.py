@@ -11,10 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from audiolab import PulseLab, pulse_missing
 from conftest import speech_time, with_own_folders, write_user_config
 from test_cli import Live, voiceguide
-from test_echo import speechlike
+from test_echo import db, speechlike
 from voiceguide.clips import Clip, read_wav, resample, write_wav
 from voiceguide.commands import Command
 from voiceguide.config import load_config
@@ -49,10 +48,6 @@ steps:
     instruction: Press the sore spot with a thumb and hold it.
     timed: {duration: 5}
 """
-
-
-def db(samples: np.ndarray) -> float:
-    return 10 * np.log10(float(np.mean(np.asarray(samples, np.float64) ** 2)) + 1e-20)
 
 
 @pytest.fixture
@@ -142,15 +137,6 @@ def test_the_narrator_speaks_a_recorded_sentence_in_the_users_voice(routine_file
     found = out[at:at + len(template)]
     assert np.dot(found, template) / np.sqrt(np.dot(found, found) * np.dot(template, template)) > 0.9
     assert at / 22050 < 20  # where the position is said: early in the first step
-
-
-@pytest.fixture(scope="module")
-def lab():
-    if pulse_missing():
-        pytest.skip(pulse_missing())
-    lab = PulseLab().start()
-    yield lab
-    lab.stop()
 
 
 def test_record_takes_a_sentence_through_the_microphone_again_and_keeps_it(lab, routine_file, tmp_path):

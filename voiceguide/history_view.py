@@ -5,6 +5,10 @@ from __future__ import annotations
 from voiceguide.history import RoutineSummary, SessionRecord
 
 
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 def _when(record: SessionRecord) -> str:
     start = record.started.strftime("%a %d %b %H:%M")
     if record.ended is None:
@@ -26,12 +30,11 @@ def describe_history(recent: list[SessionRecord], streak: int, routines: list[Ro
         done = "finished" if record.finished else "stopped"
         lines.append(f"  {_when(record)}  {record.routine}: {record.steps_completed} of {record.steps_total} "
                      f"steps, {done}{_pain(record)}")
-    lines += ["", f"Streak: {streak} day{'s' if streak != 1 else ''} in a row.", "", "By routine:"]
+    lines += ["", f"Streak: {_count(streak, 'day')} in a row.", "", "By routine:"]
     for summary in routines:
         if summary.average_pain_change is None:
             pain = "no pain ratings"
         else:
-            pain = (f"pain {summary.average_pain_change:+.1f} on average over {summary.rated} rated "
-                    f"session{'s' if summary.rated != 1 else ''}")
-        lines.append(f"  {summary.routine}: {summary.sessions} session{'s' if summary.sessions != 1 else ''}, {pain}")
+            pain = f"pain {summary.average_pain_change:+.1f} on average over {_count(summary.rated, 'rated session')}"
+        lines.append(f"  {summary.routine}: {_count(summary.sessions, 'session')}, {pain}")
     return "\n".join(lines) + "\n"

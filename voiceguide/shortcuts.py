@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import stat
 import sys
 from pathlib import Path
@@ -52,13 +53,9 @@ def desktop_entry(routine: str, title: str, python: str, helper: Path) -> str:
     ])
 
 
-def _sh_quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
-
-
 def mac_command(routine: str, python: str, helper: Path) -> str:
     return ("#!/bin/sh\n# voiceguide: double-click to start this routine in Terminal.\n"
-            f"exec {_sh_quote(str(helper))} {_sh_quote(python)} {_sh_quote(routine)}\n")
+            f"exec {shlex.quote(str(helper))} {shlex.quote(python)} {shlex.quote(routine)}\n")
 
 
 def windows_batch(routine: str, python: str, helper: Path) -> str:
