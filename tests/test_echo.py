@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -115,13 +117,44 @@ def test_the_playback_record_gives_what_played_at_16_khz_on_the_monotonic_clock(
     assert not np.any(record.span(t0 + 2.0, 800))  # not played yet: silence
 
 
+def test_a_span_the_output_has_not_handed_over_yet_is_waited_for_not_read_as_silence():
+    """The output's callback runs in bursts: the listener may ask for the end of a chunk before it
+    is written. Read at once, that end would be a hole of silence in the reference for good."""
+    record = PlaybackRecord(48000)
+    t0 = 1000.0
+    record.write(np.full(480, 0.5, np.float32), t0)  # the first 10 ms are handed over...
+    later = threading.Timer(0.2, record.write, (np.full(480, 0.5, np.float32), t0 + 0.01))
+    later.start()  # ...the next 10 ms a moment after the listener asks
+    assert np.count_nonzero(record.span(t0, 300)[160:]) == 0  # asking without waiting: a hole
+    span = record.span(t0, 300, wait=5.0)
+    later.join()
+    assert np.all(np.abs(span[10:290] - 0.5) < 0.01)
+
+
+def test_a_stalled_output_is_waited_for_once_not_at_every_chunk():
+    record = PlaybackRecord(48000)
+    record.write(np.full(480, 0.5, np.float32), 1000.0)
+    started = time.monotonic()
+    assert not np.any(record.span(1000.5, 800, wait=0.2))  # never handed over: silence, after waiting
+    waited = time.monotonic() - started
+    started = time.monotonic()
+    for _ in range(10):
+        record.span(1000.5, 800, wait=0.2)
+    assert waited >= 0.2 and time.monotonic() - started < 0.2  # ten more chunks: no wait at all
+    record.write(np.full(480, 0.5, np.float32), 1000.01)  # the output is back: waits are kept again
+    later = threading.Timer(0.05, record.write, (np.full(480, 0.5, np.float32), 1000.02))
+    later.start()
+    assert np.all(np.abs(record.span(1000.0, 450, wait=5.0)[10:440] - 0.5) < 0.01)
+    later.join()
+
+
 class RenderedPlayback:
     """A PlaybackRecord stand-in for a rendered session: the reference at 16 kHz from time 0."""
 
     def __init__(self, samples: np.ndarray):
         self.samples = samples
 
-    def span(self, start: float, count: int) -> np.ndarray:
+    def span(self, start: float, count: int, wait: float = 0.0) -> np.ndarray:
         first = int(round(start * RATE))
         out = np.zeros(count)
         piece = self.samples[max(first, 0):max(first + count, 0)]
@@ -174,6 +207,6 @@ def test_a_whole_routine_heard_back_gives_only_the_users_commands(tmp_path):
     heard = [found for found in detections(VoskEngine(model, config.vocabulary()), decider, audio(chunks(mic)),
                                            close_on_pause=True)
              if audio.judge(found).obey]  # judged as each is decided, as the player does
-    assert [found.command for found in heard] == [Command.REPEAT] * 3, [(f.phrase, f.detected) for f in heard]
+    assert [found.meaning for found in heard] == [Command.REPEAT] * 3, [(f.phrase, f.detected) for f in heard]
     for found, moment in zip(heard, moments, strict=True):
         assert moment < found.detected < moment + len(user) / RATE + 1.0

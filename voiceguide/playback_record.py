@@ -5,11 +5,18 @@ DAC (`write`, a queue put and nothing else). The listener's thread then asks for
 any span of monotonic time at 16 kHz (`span`), so a microphone block is compared with exactly
 what was playing when it was captured; what the devices add on top is the echo canceller's
 bulk delay. Time never played (before the output started, stalls) reads as silence.
+
+The output's callbacks come in bursts (PulseAudio's ALSA plugin hands over several blocks at
+once), so the listener can ask for a span whose end the output has not handed over yet. Read
+then, the missing part would be silence for good: the canceller's reference gets holes at every
+chunk, the echo in them is never taken out, and the recognizer hears it. So `span` waits (on the
+queue, briefly) until the output has handed over the whole span.
 """
 
 from __future__ import annotations
 
 import queue
+import time
 
 import numpy as np
 
@@ -49,20 +56,25 @@ class PlaybackRecord:
         self._anchor: tuple[float, int] | None = None  # (monotonic time, sample index) of one sample
         self._taps = _lowpass(0.45 * rate / output_rate) if output_rate > rate else None
         self._tail = np.zeros(LOWPASS_TAPS - 1, np.float32)
+        self._starved = False  # the last wait ran out and nothing has been handed over since
 
     def write(self, samples: np.ndarray, at: float) -> None:
         """From the output callback: `samples` (copied here) start playing at monotonic `at`."""
         self._incoming.put((at, samples.copy()))
 
-    def span(self, start: float, count: int) -> np.ndarray:
-        """`count` reference samples at 16 kHz from monotonic time `start`."""
+    def span(self, start: float, count: int, wait: float = 0.0) -> np.ndarray:
+        """`count` reference samples at 16 kHz from monotonic time `start`, waiting up to `wait`
+        seconds for the output to hand over the end of it.
+
+        A wait that runs out (the output stalled or stopped) is not waited again until the output
+        hands over something, so a listener never falls behind waiting on a dead stream.
+        """
         self._take_incoming()
+        self._wait_for(start + count / self.rate, wait)
         out = np.zeros(count, np.float32)
         if self._anchor is None:
             return out
-        anchor_time, anchor_index = self._anchor
-        positions = anchor_index + (start - anchor_time) * self.output_rate + np.arange(count) * (
-            self.output_rate / self.rate)
+        positions = self._position(start) + np.arange(count) * (self.output_rate / self.rate)
         known = (positions >= max(0, self._written - self._size + 1)) & (positions <= self._written - 2)
         if known.any():
             where = positions[known]
@@ -71,6 +83,29 @@ class PlaybackRecord:
             left, right = self._ring[below % self._size], self._ring[(below + 1) % self._size]
             out[known] = left + fraction * (right - left)
         return out
+
+    def _position(self, moment: float) -> float:
+        """Where monotonic `moment` falls in the record (a fractional sample index at the output rate)."""
+        anchor_time, anchor_index = self._anchor
+        return anchor_index + (moment - anchor_time) * self.output_rate
+
+    def _holds(self, moment: float) -> bool:
+        """The output has handed over what plays at monotonic `moment`."""
+        return self._anchor is not None and self._position(moment) <= self._written - 2
+
+    def _wait_for(self, moment: float, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while not self._starved and not self._holds(moment):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._starved = wait > 0
+                return
+            try:
+                at, samples = self._incoming.get(timeout=remaining)
+            except queue.Empty:
+                self._starved = True
+                return
+            self._store(at, samples)
 
     def _take_incoming(self) -> None:
         while True:
@@ -81,6 +116,7 @@ class PlaybackRecord:
             self._store(at, samples)
 
     def _store(self, at: float, samples: np.ndarray) -> None:
+        self._starved = False
         if self._taps is not None:
             # filtered with the previous block's tail, so the low-pass runs on one continuous signal
             joined = np.concatenate([self._tail, samples])

@@ -45,6 +45,10 @@ microphone."""
 NARRATION_SHARE = 0.3
 """A phrase correlating this much with the narration (0-1) is taken for the narration's leftovers."""
 HISTORY_CHUNKS = 100
+REFERENCE_WAIT_SECONDS = 0.25
+"""How long a microphone chunk may wait for the output to hand over what it played meanwhile: far
+longer than the output's bursts (the lab's left up to 35 ms of each 50 ms chunk missing), and a
+stalled output costs this once, not at every chunk."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class EchoFilteredAudio:
             mic = np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
             if abs(captured - self._next) > RESYNC_SECONDS:  # else keep the reference continuous
                 self._next = captured
-            reference = self.record.span(self._next, len(mic))
+            reference = self.record.span(self._next, len(mic), wait=REFERENCE_WAIT_SECONDS)
             residual = self.canceller.process(mic, reference)
             self._next += len(mic) / SAMPLE_RATE
             self._chunks.append(_Chunk(at, residual, reference, _db(float(np.mean(residual * residual))),
@@ -170,10 +174,10 @@ class VoiceControl:
                     return
                 verdict = self.audio.judge(found)
                 if verdict.obey:
-                    self.put(found.command)
+                    self.put(found.meaning)
                 if self.trace is not None:
                     canceller = self.audio.canceller
-                    self.trace({"heard": found.phrase, "command": found.command.value, "obeyed": verdict.obey,
+                    self.trace({"heard": found.phrase, "command": found.meaning.value, "obeyed": verdict.obey,
                                 "level_db": round(verdict.level_db, 1), "above_echo_db": round(verdict.above_echo_db, 1),
                                 "follows_narration": verdict.follows_narration,
                                 "erle_db": round(canceller.erle_db, 1),
