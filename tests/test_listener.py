@@ -44,8 +44,8 @@ def final(text, at, end=None):
 def test_only_whole_phrases_in_final_results_are_commands(config):
     decider = PhraseDecider(config.vocabulary())
     assert decider.feed(Heard("pause", final=False, at=0.2)) is None
-    assert decider.feed(final("Pause!", 0.5)).command is Command.PAUSE
-    assert decider.feed(final("how many left", 1.0)).command is Command.STATUS
+    assert decider.feed(final("Pause!", 0.5)).meaning is Command.PAUSE
+    assert decider.feed(final("how many left", 1.0)).meaning is Command.STATUS
     assert decider.feed(final("pause next", 2.0)) is None
     assert decider.feed(final("hello there", 3.0)) is None
 
@@ -53,7 +53,7 @@ def test_only_whole_phrases_in_final_results_are_commands(config):
 def test_wake_word(config):
     decider = PhraseDecider(config.vocabulary(), wake_word="guide")
     assert decider.feed(final("pause", 1.0)) is None
-    assert decider.feed(final("guide next", 2.0)).command is Command.NEXT
+    assert decider.feed(final("guide next", 2.0)).meaning is Command.NEXT
 
 
 def pcm(level_db: float, seconds: float = 0.05) -> bytes:
@@ -97,9 +97,9 @@ def test_the_listener_closes_the_utterance_once_the_speaker_pauses(config):
     words = {i: "next" for i in range(3, 12)}  # the engine holds "next" ...
     fast = listen(ScriptedEngine(words, {25: "next"}), PhraseDecider(config.vocabulary()), iter(audio),
                   close_on_pause=True)
-    assert [(d.command, round(d.detected, 2)) for d in fast] == [(Command.NEXT, 0.45)]  # 150 ms after the word
+    assert [(d.meaning, round(d.detected, 2)) for d in fast] == [(Command.NEXT, 0.45)]  # 150 ms after the word
     slow = listen(ScriptedEngine(words, {25: "next"}), PhraseDecider(config.vocabulary()), iter(audio))
-    assert [(d.command, round(d.detected, 2)) for d in slow] == [(Command.NEXT, 1.25)]  # ... its own final
+    assert [(d.meaning, round(d.detected, 2)) for d in slow] == [(Command.NEXT, 1.25)]  # ... its own final
 
 
 # -- vosk, for real ---------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_vosk_hears_korean_commands(korean, tmp_path):
 
     clip, ends = spoken(tmp_path, CLEAR_WORDS)
     found = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip))
-    assert [d.command for d in found] == [Command.REPEAT, Command.ENOUGH, Command.HELP, Command.UNDO]
+    assert [d.meaning for d in found] == [Command.REPEAT, Command.ENOUGH, Command.HELP, Command.UNDO]
     for detection, end in zip(found, ends, strict=True):
         assert 0 < end - detection.audio_end < 0.6  # the engine's word times (espeak leaves silence at the end)
         assert detection.detected > detection.audio_end  # decided after the words, at vosk's endpoint
@@ -152,7 +152,7 @@ def test_closing_on_the_speakers_pause_is_sooner_and_as_right(korean, tmp_path):
     clip, _ = spoken(tmp_path, CLEAR_WORDS)
     usual = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip))
     quick = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip), close_on_pause=True)
-    assert [d.command for d in quick] == [d.command for d in usual]
+    assert [d.meaning for d in quick] == [d.meaning for d in usual]
     for fast, slow in zip(quick, usual, strict=True):
         assert slow.detected - fast.detected > 0.3
         assert fast.detected - fast.audio_end < 0.4

@@ -17,7 +17,8 @@ from test_echo import db, speechlike
 from voiceguide.clips import Clip, read_wav, resample, write_wav
 from voiceguide.commands import Command
 from voiceguide.config import load_config
-from voiceguide.recorder import TypedAnswers
+from voiceguide.asking import TypedAnswers
+from voiceguide.recorder import KEYS
 from voiceguide.recordings import Recordings
 from voiceguide.routine_loader import load_routine
 from voiceguide.takes import EDGE_SECONDS, END_SILENCE_SECONDS, TARGET_LEVEL_DB, TakeEnd, polish, utterances
@@ -181,7 +182,7 @@ def test_record_takes_a_sentence_through_the_microphone_again_and_keeps_it(lab, 
 
 def test_typed_answers_are_waited_for_and_unknown_lines_ignored():
     read, write = os.pipe()
-    answers = TypedAnswers(io.TextIOWrapper(io.FileIO(read, "r")))
+    answers = TypedAnswers(io.TextIOWrapper(io.FileIO(read, "r")), KEYS)
     assert answers.take(wait=0.2) is None
     os.write(write, b"maybe\n\n")  # an unknown word, then Enter alone: keep
     assert answers.take(wait=2.0) is Command.NEXT

@@ -46,9 +46,14 @@ steps:
 @pytest.fixture(scope="module")
 def looped_lab():
     lab = PulseLab().start()
-    # The speaker right beside the microphone: its sound arrives as loud as the user's voice.
     lab.pactl("load-module", "module-loopback", f"source={lab.SPEAKER}.monitor", f"sink={lab.MICROPHONE}",
               "latency_msec=40", "adjust_time=0")
+    # The speaker a little farther from the microphone than the user: its sound arrives 12 dB below
+    # the user's voice (PulseAudio's volume scale is cubic: 63% is 0.25 in amplitude).
+    loopback = [line.split("\t")[0] for line in lab.pactl("list", "short", "sink-inputs").splitlines()
+                if line.split("\t")[3] == "module-loopback.c"]
+    assert len(loopback) == 1, lab.pactl("list", "short", "sink-inputs")
+    lab.pactl("set-sink-input-volume", loopback[0], "63%")
     yield lab
     lab.stop()
 

@@ -435,7 +435,7 @@ def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:
             show = _live_meter(err)
     try:
         for found in detections(engine, decider, audio, close_on_pause=True, on_heard=show):
-            out.write(json.dumps({"command": found.command.value, "phrase": found.phrase,
+            out.write(json.dumps({"command": found.meaning.value, "phrase": found.phrase,
                                   "audio_end_s": None if found.audio_end is None else round(found.audio_end, 3),
                                   "detected_s": round(found.detected, 3)}, ensure_ascii=False) + "\n")
             out.flush()

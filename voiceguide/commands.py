@@ -1,14 +1,15 @@
 """The commands a user can give, and the one place that decides what a spoken phrase means.
 
 Keys, voice engines and tests all produce `Command` values; nothing else in the program looks
-at recognised text.
+at recognised text. A Vocabulary can also give other meanings to its phrases (a pain rating
+answered by voice is a number).
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 
 class Command(str, enum.Enum):
@@ -36,28 +37,32 @@ def normalise(text: str) -> str:
 
 
 class Vocabulary:
-    """Phrases for each command in one language; a phrase means exactly one command."""
+    """Phrases for each meaning (a Command, mostly) in one language; a phrase means exactly one thing."""
 
-    def __init__(self, phrases: Mapping[Command, Sequence[str]]):
-        self.phrases = {command: tuple(normalise(p) for p in items) for command, items in phrases.items()}
-        self._by_phrase: dict[str, Command] = {}
-        for command, items in self.phrases.items():
+    def __init__(self, phrases: Mapping[Hashable, Sequence[str]]):
+        self.phrases = {meaning: tuple(normalise(p) for p in items) for meaning, items in phrases.items()}
+        self._by_phrase: dict[str, Hashable] = {}
+        for meaning, items in self.phrases.items():
             for phrase in items:
-                owner = self._by_phrase.setdefault(phrase, command)
-                if owner is not command:
-                    raise ValueError(f"the phrase {phrase!r} is given for both '{owner.value}' and '{command.value}'")
+                owner = self._by_phrase.setdefault(phrase, meaning)
+                if owner != meaning:
+                    raise ValueError(f"the phrase {phrase!r} is given for both '{_label(owner)}' and '{_label(meaning)}'")
 
-    def match(self, text: str) -> Command | None:
-        """The command a whole utterance means, or None for anything else."""
+    def match(self, text: str) -> Hashable | None:
+        """What a whole utterance means, or None for anything else."""
         return self._by_phrase.get(normalise(text))
 
     def all_phrases(self) -> list[str]:
         return sorted(self._by_phrase)
 
-    def say(self, command: Command) -> str:
-        """The phrase to tell the user for a command (its first one)."""
-        items = self.phrases.get(command) or (command.value,)
+    def say(self, meaning: Hashable) -> str:
+        """The phrase to tell the user for a meaning (its first one)."""
+        items = self.phrases.get(meaning) or (_label(meaning),)
         return items[0]
+
+
+def _label(meaning: Hashable) -> str:
+    return meaning.value if isinstance(meaning, Command) else str(meaning)
 
 
 def named_words(words: Sequence[str], most: int = 5) -> str:

@@ -72,6 +72,17 @@ class AudioSettings:
 class HistorySettings:
     keep: bool
     """Record every session (`voiceguide history`)."""
+    ask_pain: bool
+    """Ask for a pain rating by voice before and after each session."""
+
+
+@dataclass(frozen=True)
+class RatingWords:
+    """How a pain rating is said in one language: "pain four", or just "four"."""
+
+    pain: tuple[str, ...]
+    numbers: tuple[str, ...]
+    """The words for 0 to 10, in order."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class Config:
     timing: TimingSettings
     language: str
     commands: dict[str, dict[Command, tuple[str, ...]]]
+    ratings: dict[str, RatingWords]
     recognizer: RecognizerSettings
     audio: AudioSettings
     history: HistorySettings
@@ -106,7 +118,9 @@ class Config:
 
 
 TOP_KEYS = ("routine", "intensity", "verbosity", "full_sessions", "speech", "timing", "language",
-            "commands", "recognizer", "audio", "history")
+            "commands", "ratings", "recognizer", "audio", "history")
+RATINGS = 11
+"""Pain is rated 0 to 10."""
 
 
 def load_config(user_file: Path | None = None) -> Config:
@@ -152,7 +166,7 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
     timing = section("timing", ("tempo", "tempo_change", "rest", "count_in"))
     recognizer = section("recognizer", ("engine", "model", "wake_word"))
     audio = section("audio", ("output_device", "input_device", "lead_in", "tones"))
-    history = section("history", ("keep",))
+    history = section("history", ("keep", "ask_pain"))
 
     routine = _plain(check, data, "routine", "", default("routine"))
     intensity = check.choice(data, "intensity", "", [i.value for i in Intensity], default=default("intensity"))
@@ -191,17 +205,24 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
     )
     history_settings = HistorySettings(
         keep=check.boolean(history, "keep", "history", default=default("keep", "history")),
+        ask_pain=check.boolean(history, "ask_pain", "history", default=default("ask_pain", "history")),
     )
     commands = _commands(check, data, base)
+    ratings = _ratings(check, data, base)
     if check.problems:
         return None
     if language not in commands:
         check.problem(check.line_of(data, "language"), "language",
                       f"no command phrases for language '{language}' (have: {', '.join(sorted(commands))})")
         return None
+    if history_settings.ask_pain and language not in ratings:
+        check.problem(check.line_of(history, "ask_pain"), "history.ask_pain",
+                      f"no pain rating words for language '{language}': add them under ratings")
+        return None
     return Config(routine=routine, intensity=Intensity(intensity), verbosity=Verbosity(verbosity),
                   full_sessions=full_sessions, speech=speech_settings, timing=timing_settings,
-                  language=language, commands=commands, recognizer=recognizer_settings, audio=audio_settings,
+                  language=language, commands=commands, ratings=ratings, recognizer=recognizer_settings,
+                  audio=audio_settings,
                   history=history_settings)
 
 
@@ -238,4 +259,25 @@ def _commands(check: Checker, data: LineMap, base: Config | None) -> dict[str, d
         except ValueError as exc:
             check.problem(check.line_of(languages, language), field, str(exc))
         result[str(language)] = merged
+    return result
+
+
+def _ratings(check: Checker, data: LineMap, base: Config | None) -> dict[str, RatingWords]:
+    result = dict(base.ratings) if base else {}
+    languages = check.mapping(data, "ratings", "", required=base is None)
+    for language, table in (languages or {}).items():
+        field = join("ratings", str(language))
+        if not isinstance(table, LineMap):
+            check.problem(check.line_of(languages, language), field, "must give pain and numbers")
+            continue
+        check.keys(table, field, ("pain", "numbers"), required=("pain", "numbers"))
+        pain = tuple(normalise(p) for p in check.texts(table, "pain", field, required=True))
+        numbers = tuple(normalise(n) for n in check.texts(table, "numbers", field, required=True))
+        if len(numbers) != RATINGS:
+            check.problem(check.line_of(table, "numbers"), join(field, "numbers"),
+                          f"must list the words for 0 to 10 in order ({RATINGS} of them), not {len(numbers)}")
+        elif len(set(numbers)) != RATINGS:
+            check.problem(check.line_of(table, "numbers"), join(field, "numbers"), "has a word twice")
+        else:
+            result[str(language)] = RatingWords(pain, numbers)
     return result

@@ -14,13 +14,13 @@ speaker never seems to pause and it falls back to the engine's endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from voiceguide.clips import Clip, resample
-from voiceguide.commands import Command, Vocabulary, normalise
+from voiceguide.commands import Vocabulary, normalise
 from voiceguide.recognition import SAMPLE_RATE, Engine, Heard
 
 CHUNK_SECONDS = 0.05
@@ -35,14 +35,16 @@ PEAK_DECAY_DB = 0.5
 
 @dataclass(frozen=True)
 class Decision:
-    command: Command
+    meaning: Hashable
+    """What the vocabulary says the phrase means: a Command, for the player's vocabulary."""
     phrase: str
     detected: float
     """Stream time (s) at which the decision was made."""
 
 
 class PhraseDecider:
-    """Turns an engine's final results into commands (with the wake word, if one is set)."""
+    """Turns an engine's final results into commands, or the vocabulary's other meanings (with the
+    wake word, if one is set)."""
 
     def __init__(self, vocabulary: Vocabulary, *, wake_word: str = ""):
         self.vocabulary = vocabulary
@@ -56,8 +58,8 @@ class PhraseDecider:
             if not phrase.startswith(self.wake_word + " "):
                 return None
             phrase = phrase[len(self.wake_word) + 1:]
-        command = self.vocabulary.match(phrase)
-        return Decision(command, phrase, heard.at) if command else None
+        meaning = self.vocabulary.match(phrase)
+        return Decision(meaning, phrase, heard.at) if meaning is not None else None
 
 
 def chunks_of(clip: Clip, seconds: float = CHUNK_SECONDS) -> Iterator[tuple[bytes, float]]:
@@ -93,7 +95,7 @@ class QuietMeter:
 
 @dataclass(frozen=True)
 class Detection:
-    command: Command
+    meaning: Hashable
     phrase: str
     audio_end: float | None
     """Where in the audio the phrase ended (from the engine's word times), if known."""
@@ -134,5 +136,5 @@ def _decide(heard: list[Heard], decider: PhraseDecider) -> list[Detection]:
     for item in heard:
         decision = decider.feed(item)
         if decision is not None:
-            decisions.append(Detection(decision.command, decision.phrase, item.end, decision.detected))
+            decisions.append(Detection(decision.meaning, decision.phrase, item.end, decision.detected))
     return decisions

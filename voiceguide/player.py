@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from voiceguide import paths
+from voiceguide.asking import Prompter
 from voiceguide.audio_out import AudioOut, AudioUnavailable
 from voiceguide.clock import MonotonicClock
 from voiceguide.commands import Command
@@ -21,6 +22,7 @@ from voiceguide.config import Config, Verbosity
 from voiceguide.history import History, HistoryUnavailable
 from voiceguide.cues import Count, Cue, Say
 from voiceguide.narrator import AudioNarration, Narrator
+from voiceguide.pain import PainCheck
 from voiceguide.recordings import Recordings
 from voiceguide.placestore import PlaceStore
 from voiceguide.planner import Pace, Place, plan
@@ -28,6 +30,7 @@ from voiceguide.routine import Routine
 from voiceguide.runner import CommandInbox, run
 from voiceguide.playback_record import PlaybackRecord
 from voiceguide.recognition import RecognizerUnavailable
+from voiceguide.recognizers import make_engine
 from voiceguide.session import Mode, Outcome, Session
 from voiceguide.speechtime import estimate_seconds
 from voiceguide.synthesis import SynthesisError, Synthesizer
@@ -216,11 +219,19 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
             warn(f"the audio output '{sound.out.device_name}' is slow to start; the first words may be late")
         outputs.audio = sound.sink
 
+    pain = _pain_check(config, routine, sound, input_device, warn, out) if config.history.ask_pain and voice else None
+    pain_before, go_ahead = pain.before() if pain else (None, True)
+    if not go_ahead:
+        _HistoryRecorder(history, program, warn, pain_before).finish(session)
+        if sound:
+            sound.close()
+        return PlayResult(False, 0, [], f"Not started, with pain at {pain_before} of 10. Rest, and see a clinician.")
+
     heard = (lambda record: tracer.heard(record, clock.now())) if tracer is not None else None
     listener = _start_voice_control(config, inbox, sound, session, input_device, warn, err, heard) if voice else None
     saver = _PlaceSaver(store, session, program, warn)
     keys = KeyReader(inbox.put, lambda: session.mode is Mode.PLAYING)
-    recorder = _HistoryRecorder(history, program, warn)
+    recorder = _HistoryRecorder(history, program, warn, pain_before)
 
     def on_tick(now: float) -> None:
         saver(now)
@@ -249,6 +260,10 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
             run_session()
         if sound and outputs.audio is not None:
             sound.out.wait_idle(timeout=5.0)  # the session ends when its last cue is sent: let it play out
+            if pain and session.place.part > 0:  # the routine was under way: finished, or stopped
+                if listener:
+                    listener.close()
+                recorder.pain_after = pain.after(pain_before)
     except KeyboardInterrupt:
         saver(clock.now())  # the very last place, however the interrupt fell
         raise
@@ -265,11 +280,12 @@ class _HistoryRecorder:
     """The session's entry in the history: written as it starts and as it ends, however it ends.
     A history that cannot be written is reported once and never stops the session."""
 
-    def __init__(self, history: History | None, program: Program, warn):
+    def __init__(self, history: History | None, program: Program, warn, pain_before: int | None = None):
         self.history, self.program, self.warn = history, program, warn
         self.commands: collections.Counter = collections.Counter()
+        self.pain_after: int | None = None
         self._id = self._guard(lambda: history.start(program.routine.id, program.routine.title,
-                                                     len(_steps(program)))) if history else None
+                                                     len(_steps(program)), pain_before)) if history else None
 
     def finish(self, session: Session) -> None:
         if self._id is None:
@@ -277,7 +293,7 @@ class _HistoryRecorder:
         completed, skipped = _progress(session, self.program)
         self._guard(lambda: self.history.finish(
             self._id, finished=session.place.part >= len(self.program.parts), steps_completed=len(completed),
-            skipped=skipped, commands=self.commands))
+            skipped=skipped, commands=self.commands, pain_after=self.pain_after))
         self._id = None
 
     def _guard(self, action):
@@ -298,6 +314,27 @@ def _progress(session: Session, program: Program) -> tuple[list, list[str]]:
     completed = [p for i, p in enumerate(program.parts) if i in session.completed and p.step is not None]
     skipped = [program.parts[i].label for i in sorted(session.skipped - session.completed)]
     return completed, skipped
+
+
+def _pain_check(config: Config, routine: Routine, sound: _Audio | None, device: str, warn,
+                out: TextIO) -> PainCheck | None:
+    """Pain ratings by voice, if they can be asked here; otherwise one line saying why."""
+    if sound is None:
+        warn("pain ratings are asked out loud, and there is no audio output; not asking")
+        return None
+    prompter = Prompter(sound.narrator, sound.out, volume=config.speech.volume, warn=warn,
+                        input_device=device or config.audio.input_device, wake_word=config.recognizer.wake_word)
+
+    def show(text: str) -> None:
+        out.write(text + "\n")
+        out.flush()
+
+    try:
+        return PainCheck(config, routine, prompter, show=show, warn=warn,
+                         engine_for=lambda vocabulary: make_engine(config, vocabulary=vocabulary, answers=True))
+    except RecognizerUnavailable as exc:
+        warn(f"pain ratings need voice control ({exc}); not asking")
+        return None
 
 
 def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | None, session: Session,

@@ -35,13 +35,15 @@ def find_vosk_model(config: Config, explicit: Path | None = None) -> Path | None
 
 
 def make_engine(config: Config, model: Path | None = None, *, other_words: Iterable[str] = (),
-                notes: Callable[[str], None] = lambda note: None, vocabulary: Vocabulary | None = None) -> Engine:
+                notes: Callable[[str], None] = lambda note: None, vocabulary: Vocabulary | None = None,
+                answers: bool = False) -> Engine:
     """The engine the config asks for; raises RecognizerUnavailable saying why not.
 
     With `engine: auto` a vosk model that is found is used, else (or if it fails to load) the
     pocketsphinx model built into its wheel; `notes` hears why a choice was passed over.
     `other_words` (the narration's words) help an engine tell them from commands. `vocabulary`
-    replaces the config's commands (the recorder listens for its own few words).
+    replaces the config's commands (the recorder listens for its own few words); `answers`: the
+    engine hears answers to a question just asked, which an engine may expect more readily.
     """
     vocabulary = vocabulary or config.vocabulary()
     engine = config.recognizer.engine
@@ -49,7 +51,7 @@ def make_engine(config: Config, model: Path | None = None, *, other_words: Itera
         raise RecognizerUnavailable("voice control is switched off (recognizer.engine: none)")
     wake = tuple(config.recognizer.wake_word.split()) if config.recognizer.wake_word else ()
     if engine == "pocketsphinx":
-        return _pocketsphinx(vocabulary, wake, other_words)
+        return _pocketsphinx(vocabulary, wake, other_words, answers)
     if engine == "vosk" or model is not None:
         return _vosk(config, vocabulary, model, wake, required=True)
     try:
@@ -57,7 +59,7 @@ def make_engine(config: Config, model: Path | None = None, *, other_words: Itera
     except RecognizerUnavailable as problem:
         notes(f"{problem}; using pocketsphinx instead")
         found = None
-    return found or _pocketsphinx(vocabulary, wake, other_words)
+    return found or _pocketsphinx(vocabulary, wake, other_words, answers)
 
 
 def _vosk(config: Config, vocabulary: Vocabulary, model: Path | None, wake: tuple[str, ...], *,
@@ -73,7 +75,8 @@ def _vosk(config: Config, vocabulary: Vocabulary, model: Path | None, wake: tupl
     return VoskEngine(found, vocabulary, extra_words=wake)
 
 
-def _pocketsphinx(vocabulary: Vocabulary, wake: tuple[str, ...], other_words: Iterable[str]) -> Engine:
-    from voiceguide.pocketsphinx_engine import PocketsphinxEngine
+def _pocketsphinx(vocabulary: Vocabulary, wake: tuple[str, ...], other_words: Iterable[str], answers: bool) -> Engine:
+    from voiceguide.pocketsphinx_engine import ANSWER_SHARE, COMMAND_SHARE, PocketsphinxEngine
 
-    return PocketsphinxEngine(vocabulary, extra_words=wake, other_words=other_words)
+    return PocketsphinxEngine(vocabulary, extra_words=wake, other_words=other_words,
+                              share=ANSWER_SHARE if answers else COMMAND_SHARE)

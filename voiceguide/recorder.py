@@ -10,29 +10,25 @@ device failing) loses nothing and `record` again carries on where it stopped.
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
 from collections.abc import Callable
 from typing import TextIO
 
 import numpy as np
 
+from voiceguide.asking import AnswerVocabulary, Prompter, TypedAnswers
 from voiceguide.audio_in import Microphone
-from voiceguide.audio_out import AudioOut, AudioUnavailable
-from voiceguide.clips import Clip, resample
-from voiceguide.commands import Command, Vocabulary, normalise
+from voiceguide.audio_out import AudioOut
+from voiceguide.clips import Clip
+from voiceguide.commands import Command, Vocabulary
 from voiceguide.config import Config
 from voiceguide.cues import ToneKind
 from voiceguide.errors import VoiceguideError
-from voiceguide.listener import PhraseDecider, detections
 from voiceguide.narrator import Narrator
 from voiceguide.recognition import Engine, RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 from voiceguide.recordings import Recordings
 from voiceguide.routine import Routine
 from voiceguide.speechtime import estimate_seconds
-from voiceguide.synthesis import SynthesisError
 from voiceguide.takes import TakeEnd, Utterance, polish
 from voiceguide.tones import tone
 
@@ -58,43 +54,25 @@ def answer_vocabulary(config: Config) -> Vocabulary:
     the word "keep" in English."""
     phrases = config.vocabulary().phrases
     keep = (("keep",) if config.language == "en" else ()) + phrases.get(Command.NEXT, ())
-    return Vocabulary({Command.NEXT: tuple(dict.fromkeys(keep)), Command.REPEAT: phrases.get(Command.REPEAT, ()),
-                       Command.STOP: phrases.get(Command.STOP, ())})
-
-
-class TypedAnswers:
-    """Answers typed as lines, read on a thread so that voice and keys are waited on together."""
-
-    def __init__(self, stream: TextIO):
-        self.answers: queue.SimpleQueue[Command] = queue.SimpleQueue()
-        threading.Thread(target=self._read, args=(stream,), daemon=True, name="typed-answers").start()
-
-    def _read(self, stream: TextIO) -> None:
-        for line in stream:
-            answer = KEYS.get(normalise(line))
-            if answer is not None:
-                self.answers.put(answer)
-
-    def take(self, wait: float = 0.0) -> Command | None:
-        """An answer typed already, or within `wait` seconds; None if there is none."""
-        try:
-            return self.answers.get(timeout=wait) if wait > 0 else self.answers.get_nowait()
-        except queue.Empty:
-            return None
+    return AnswerVocabulary({Command.NEXT: tuple(dict.fromkeys(keep)), Command.REPEAT: phrases.get(Command.REPEAT, ()),
+                             Command.STOP: phrases.get(Command.STOP, ())})
 
 
 class Recorder:
     def __init__(self, config: Config, routine: Routine, recordings: Recordings, narrator: Narrator,
                  out: AudioOut, *, show: Callable[[str], None], warn: Callable[[str], None], keys: TextIO,
                  input_device: str = ""):
-        self.config, self.routine, self.recordings, self.narrator, self.out = config, routine, recordings, narrator, out
+        self.config, self.routine, self.recordings = config, routine, recordings
         self.show, self.warn = show, warn
-        self.input_device = input_device or config.audio.input_device
+        self.prompter = Prompter(narrator, out, volume=config.speech.volume, warn=warn,
+                                 input_device=input_device or config.audio.input_device,
+                                 wake_word=config.recognizer.wake_word)
+        self.say, self.play = self.prompter.say, self.prompter.play
         self.vocabulary = answer_vocabulary(config)
-        self.typed = TypedAnswers(keys)
+        self.typed = TypedAnswers(keys, KEYS)
         self.engine: Engine | None = None
         try:
-            self.engine = make_engine(config, vocabulary=self.vocabulary)
+            self.engine = make_engine(config, vocabulary=self.vocabulary, answers=True)
         except RecognizerUnavailable as exc:
             warn(f"answers by voice are off ({exc}); type k (keep), a (again) or q (stop), then Enter")
         self._beep = tone(ToneKind.ACCEPT, out.rate)
@@ -137,24 +115,12 @@ class Recorder:
                 return True
             self.show("  Again.")
 
-    def say(self, text: str) -> None:
-        try:
-            self.play(self.narrator.clip(text))
-        except SynthesisError as exc:
-            self.warn(f"cannot speak {text!r} ({exc})")
-
-    def play(self, clip: Clip) -> None:
-        samples = resample(clip, self.out.rate).samples * np.float32(self.config.speech.volume)
-        self.out.play(samples, time.monotonic() + 0.05)
-        if not self.out.wait_idle(timeout=clip.duration + 5.0):
-            raise AudioUnavailable(f"the audio output stopped ({self.out.failed or 'no longer responding'})")
-
     def take(self, text: str) -> Clip:
         """Record until the user has finished the sentence (or the length limit for it)."""
         limit = min(60.0, max(10.0, 3 * estimate_seconds(text, self.config.speech.rate) + 3))
         end = TakeEnd(RECORD_RATE, limit)
         parts = []
-        microphone = Microphone(self.input_device, rate=RECORD_RATE)
+        microphone = Microphone(self.prompter.input_device, rate=RECORD_RATE)
         self.show("  Speak now.")
         try:
             for pcm, _at in microphone.chunks():
@@ -171,33 +137,9 @@ class Recorder:
         for _ in range(ASKS):
             self.say(question)
             self.show(f"  {question} (or type k / a / q and Enter)")
-            answer = self._listen()
+            answer = self.prompter.listen(self.engine, self.vocabulary, ANSWER_SECONDS, self.typed)
             if answer is Command.STOP:
                 raise RecordingStopped("stopped; everything kept so far is saved")
             if answer is not None:
                 return answer
         raise RecordingStopped("no answer; everything kept so far is saved")
-
-    def _listen(self) -> Command | None:
-        """The first answer, spoken or typed, within ANSWER_SECONDS."""
-        if self.engine is None:
-            return self.typed.take(wait=ANSWER_SECONDS)
-        typed: list[Command] = []
-        microphone = Microphone(self.input_device)
-
-        def sound_until_typed():
-            for chunk in microphone.chunks(ANSWER_SECONDS):
-                answer = self.typed.take()
-                if answer is not None:
-                    typed.append(answer)
-                    return
-                yield chunk
-
-        try:
-            decider = PhraseDecider(self.vocabulary, wake_word=self.config.recognizer.wake_word)
-            for found in detections(self.engine, decider, sound_until_typed(), close_on_pause=True):
-                return found.command
-        finally:
-            microphone.close()
-            self.engine.finish(0.0)  # an answer heard mid-utterance leaves nothing behind for the next
-        return typed[0] if typed else None
