@@ -170,7 +170,7 @@ def test_without_sound_the_ratings_are_not_asked_and_the_session_plays(tmp_path)
     routine.write_text(ROUTINE, encoding="utf-8")
     played = voiceguide("play", str(routine), "--text", "--restart", stdin="")
     assert played.returncode == 0, played.stderr
-    assert played.stderr.count("pain ratings are asked out loud, and there is no audio output; not asking") == 1
+    assert played.stderr.count("pain ratings are asked and answered by voice, and this session has no sound") == 1
     assert "1 of 1 steps done." in played.stdout and "how is your pain" not in played.stdout
     rows = list(csv.DictReader(voiceguide("history", "--csv").stdout.splitlines()))
     assert [(row["pain_before"], row["pain_after"]) for row in rows] == [("", "")]

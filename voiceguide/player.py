@@ -219,7 +219,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
             warn(f"the audio output '{sound.out.device_name}' is slow to start; the first words may be late")
         outputs.audio = sound.sink
 
-    pain = _pain_check(config, routine, sound, input_device, warn, out) if config.history.ask_pain and voice else None
+    pain = _pain_check(config, routine, sound if voice else None, input_device, warn, out) if config.history.ask_pain else None
     pain_before, go_ahead = pain.before() if pain else (None, True)
     if not go_ahead:
         _HistoryRecorder(history, program, warn, pain_before).finish(session)
@@ -320,7 +320,8 @@ def _pain_check(config: Config, routine: Routine, sound: _Audio | None, device: 
                 out: TextIO) -> PainCheck | None:
     """Pain ratings by voice, if they can be asked here; otherwise one line saying why."""
     if sound is None:
-        warn("pain ratings are asked out loud, and there is no audio output; not asking")
+        warn("pain ratings are asked and answered by voice, and this session has no sound or no voice control; "
+             "not asking")
         return None
     prompter = Prompter(sound.narrator, sound.out, volume=config.speech.volume, warn=warn,
                         input_device=device or config.audio.input_device, wake_word=config.recognizer.wake_word)
