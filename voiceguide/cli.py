@@ -503,6 +503,8 @@ def _config(args, config: Config, out: TextIO, err: TextIO) -> int:
     def plain(value):
         if isinstance(value, enum.Enum):
             return value.value
+        if dataclasses.is_dataclass(value):
+            return plain(dataclasses.asdict(value))
         if isinstance(value, dict):
             return {plain(k): plain(v) for k, v in value.items()}
         if isinstance(value, (tuple, list)):
@@ -510,8 +512,5 @@ def _config(args, config: Config, out: TextIO, err: TextIO) -> int:
         return value
 
     data = {field.name: plain(getattr(config, field.name)) for field in dataclasses.fields(config)}
-    for key in list(data):
-        if dataclasses.is_dataclass(getattr(config, key)):
-            data[key] = plain(dataclasses.asdict(getattr(config, key)))
     out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return 0
