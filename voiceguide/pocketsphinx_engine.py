@@ -35,9 +35,10 @@ of 733 other clips for a command; 0.15 recognised 58% but took 3.5%. (Decoded wh
 endpointer, 0.5 kept 81% and took 14%; 0.005 kept 7%.)"""
 ANSWER_SHARE = 0.3
 """The same prior when the user has just been asked a question (a pain rating, keep or again):
-an answer is expected. On the 289 real digits in shared/speech, answered as pain ratings, 0.3
-recognised 57% (0.05: 41%, 0.6: 62%) while 0 of 3.6 minutes of people talking gave an answer;
-8.5% of other single words were taken for one (0.6: 14%)."""
+an answer is expected. On the 289 real digits in shared/speech, taken as pain ratings, 0.3
+understood 55% on one try (benchmarks/ratings.py), 0.05 about 40% and 0.6 about 62%; but 0.6
+took 14% of other single words for an answer, 0.3 takes 7%, and no answer came from 3.6 minutes
+of people talking."""
 ENDPOINT_WINDOW = 0.3
 """Seconds of the voice-activity window that opens and closes an utterance (90% must agree)."""
 FRAMES_PER_SECOND = 100
