@@ -123,7 +123,8 @@ class Narrator:
             return None
 
     def _render(self, text: str) -> Clip:
-        with tempfile.TemporaryDirectory(prefix="voiceguide-") as folder:
+        # a worker killed mid-render may leave a file behind: never worth a failure of its own
+        with tempfile.TemporaryDirectory(prefix="voiceguide-", ignore_cleanup_errors=True) as folder:
             raw = Path(folder) / "raw.wav"
             self.synthesizer.render(text, self.voice, self.rate, raw)
             try:

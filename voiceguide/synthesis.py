@@ -1,7 +1,8 @@
 """Speech synthesis with pyttsx3, kept in a worker process.
 
 pyttsx3 has traps (its tracker: only the last of several queued save_to_file calls comes out in
-2.99, the espeak driver plays through a blocking `aplay`, `runAndWait` hangs on some platforms,
+2.99, the espeak driver plays through a blocking `aplay`, `runAndWait` hangs on some platforms
+and on Linux can return before espeak's thread has written the file (issue 219, seen here too),
 engines are tied to the thread that made them). So: one worker process owns the engine, renders
 exactly one utterance per run to a file, and is killed and restarted if a render takes too long.
 This is the only module that imports pyttsx3, and only inside the worker.
@@ -50,6 +51,8 @@ def _worker(conn: Connection) -> None:
             conn.send(("error", f"cannot start the speech engine: {exc}"))
             return
         conn.send(("ready", engine_name))
+        finished = threading.Event()  # the driver writes the file, then says the utterance finished
+        engine.connect("finished-utterance", lambda **_: finished.set())
         known = {v.id for v in engine.getProperty("voices")} | {v.name for v in engine.getProperty("voices")}
         while True:
             try:
@@ -69,9 +72,13 @@ def _worker(conn: Connection) -> None:
                 if voice:
                     engine.setProperty("voice", voice)
                 engine.setProperty("rate", rate)
+                finished.clear()
                 engine.save_to_file(text, path)
                 engine.runAndWait()
-                conn.send(("ok", path))
+                if finished.wait(RENDER_TIMEOUT):
+                    conn.send(("ok", path))
+                else:
+                    conn.send(("error", "the speech engine never finished the utterance"))
             except Exception as exc:  # noqa: BLE001
                 conn.send(("error", str(exc)))
 
