@@ -21,6 +21,7 @@ import numpy as np
 
 from voiceguide.clips import Clip, resample
 from voiceguide.commands import Vocabulary, normalise
+from voiceguide.denoise import DELAY, NoiseSuppressor
 from voiceguide.recognition import SAMPLE_RATE, Engine, Heard
 
 CHUNK_SECONDS = 0.05
@@ -107,14 +108,17 @@ def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[byt
                ) -> Iterator[Detection]:
     """Commands as they are decided, from a stream of chunks (a file or the microphone alike).
 
+    The engine hears the chunks with the room's steady noise taken out (denoise.py), DELAY late.
     `on_heard` sees every engine result with the speaker's pause so far (for a live display).
     """
     meter = QuietMeter()
+    suppressor = NoiseSuppressor()
     holding = False  # the engine has words in an open utterance
     at = 0.0
     for pcm, at in audio:
         quiet_for = meter.update(pcm)
-        heard = engine.accept(pcm, at)
+        cleaned = suppressor.process(np.frombuffer(pcm, "<i2").astype(np.float64) / 32768)
+        heard = engine.accept(np.clip(np.round(cleaned * 32768), -32768, 32767).astype("<i2").tobytes(), at)
         holding = any(not item.final for item in heard) or (holding and not heard)
         if close_on_pause and holding and quiet_for >= QUIET_SECONDS:
             heard += engine.finish(at)
@@ -136,5 +140,6 @@ def _decide(heard: list[Heard], decider: PhraseDecider) -> list[Detection]:
     for item in heard:
         decision = decider.feed(item)
         if decision is not None:
-            decisions.append(Detection(decision.meaning, decision.phrase, item.end, decision.detected))
+            end = item.end - DELAY / SAMPLE_RATE if item.end is not None else None  # the engine hears late
+            decisions.append(Detection(decision.meaning, decision.phrase, end, decision.detected))
     return decisions
