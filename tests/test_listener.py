@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, write_user_config
-from voiceguide.clips import Clip, read_wav, resample
+from voiceguide.clips import Clip, from_pcm16, read_wav, resample
 from voiceguide.commands import Command
 from voiceguide.config import load_config
 from voiceguide.listener import PhraseDecider, QuietMeter, chunks_of, listen
@@ -64,10 +64,10 @@ def pcm(level_db: float, seconds: float = 0.05) -> bytes:
 
 def test_the_quiet_meter_measures_pauses_relative_to_the_speaker():
     meter = QuietMeter()
-    assert meter.update(pcm(-20)) == 0.0
-    assert meter.update(pcm(-45)) == pytest.approx(0.05)  # 25 dB below the word just said
-    assert meter.update(pcm(-45)) == pytest.approx(0.10)
-    assert meter.update(pcm(-30)) == 0.0  # speaking again
+    assert meter.update(from_pcm16(pcm(-20))) == 0.0
+    assert meter.update(from_pcm16(pcm(-45))) == pytest.approx(0.05)  # 25 dB below the word just said
+    assert meter.update(from_pcm16(pcm(-45))) == pytest.approx(0.10)
+    assert meter.update(from_pcm16(pcm(-30))) == 0.0  # speaking again
 
 
 class ScriptedEngine:

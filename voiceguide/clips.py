@@ -60,19 +60,25 @@ def read_wav(path: Path) -> Clip:
     return Clip(np.ascontiguousarray(samples, dtype=np.float32), rate)
 
 
-def _pcm16(samples: np.ndarray) -> np.ndarray:
+def pcm16(samples: np.ndarray) -> np.ndarray:
+    """Float samples (-1..1) as 16-bit little-endian PCM, rounded and clipped."""
     return np.clip(np.round(samples * 32768), -32768, 32767).astype("<i2")
+
+
+def from_pcm16(pcm: bytes) -> np.ndarray:
+    """16-bit little-endian PCM bytes (microphone chunks, what engines take) as float64 samples."""
+    return np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
 
 
 def quantized(clip: Clip) -> Clip:
     """The clip exactly as a 16-bit WAV file holds it, so memory and disk copies are identical."""
-    return Clip(_pcm16(clip.samples).astype(np.float32) / 32768, clip.rate)
+    return Clip(pcm16(clip.samples).astype(np.float32) / 32768, clip.rate)
 
 
 def write_wav(path: Path, clip: Clip) -> None:
     """Write 16-bit mono PCM atomically (a half-written cache file is never read)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pcm = _pcm16(clip.samples)
+    pcm = pcm16(clip.samples)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as out:

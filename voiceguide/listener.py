@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceguide.clips import Clip, resample
+from voiceguide.clips import Clip, from_pcm16, pcm16, resample
 from voiceguide.commands import Vocabulary, normalise
 from voiceguide.denoise import DELAY, NoiseSuppressor
 from voiceguide.recognition import SAMPLE_RATE, Engine, Heard
@@ -66,7 +66,7 @@ class PhraseDecider:
 def chunks_of(clip: Clip, seconds: float = CHUNK_SECONDS) -> Iterator[tuple[bytes, float]]:
     """16 kHz 16-bit PCM chunks of a clip, each with the stream time at its end."""
     samples = resample(clip, SAMPLE_RATE).samples if clip.rate != SAMPLE_RATE else clip.samples
-    pcm = np.clip(np.round(samples * 32768), -32768, 32767).astype("<i2")
+    pcm = pcm16(samples)
     size = int(seconds * SAMPLE_RATE)
     for start in range(0, len(pcm), size):
         piece = pcm[start:start + size]
@@ -82,8 +82,8 @@ class QuietMeter:
         self.level = -120.0
         """dBFS of the last chunk."""
 
-    def update(self, pcm: bytes) -> float:
-        samples = np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
+    def update(self, samples: np.ndarray) -> float:
+        """`samples` (float) just heard; returns how long the speaker has been quiet."""
         level = 10 * np.log10(max(float(np.mean(samples * samples)), 1e-12)) if len(samples) else -120.0
         self.level = level
         self.peak = max(level, self.peak - PEAK_DECAY_DB, QUIET_FLOOR_DB)
@@ -116,9 +116,9 @@ def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[byt
     holding = False  # the engine has words in an open utterance
     at = 0.0
     for pcm, at in audio:
-        quiet_for = meter.update(pcm)
-        cleaned = suppressor.process(np.frombuffer(pcm, "<i2").astype(np.float64) / 32768)
-        heard = engine.accept(np.clip(np.round(cleaned * 32768), -32768, 32767).astype("<i2").tobytes(), at)
+        samples = from_pcm16(pcm)
+        quiet_for = meter.update(samples)
+        heard = engine.accept(pcm16(suppressor.process(samples)).tobytes(), at)
         holding = any(not item.final for item in heard) or (holding and not heard)
         if close_on_pause and holding and quiet_for >= QUIET_SECONDS:
             heard += engine.finish(at)

@@ -18,7 +18,7 @@ import numpy as np
 from voiceguide.asking import AnswerVocabulary, Prompter, TypedAnswers
 from voiceguide.audio_in import Microphone
 from voiceguide.audio_out import AudioOut
-from voiceguide.clips import Clip
+from voiceguide.clips import Clip, from_pcm16
 from voiceguide.commands import Command, Vocabulary
 from voiceguide.config import Config
 from voiceguide.cues import ToneKind
@@ -124,7 +124,7 @@ class Recorder:
         self.show("  Speak now.")
         try:
             for pcm, _at in microphone.chunks():
-                samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+                samples = from_pcm16(pcm).astype(np.float32)
                 parts.append(samples)
                 if end.feed(samples):
                     break

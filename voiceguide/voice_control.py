@@ -21,6 +21,7 @@ import numpy as np
 
 from voiceguide.audio_in import Microphone
 from voiceguide.audio_out import AudioUnavailable
+from voiceguide.clips import from_pcm16, pcm16
 from voiceguide.commands import Command
 from voiceguide.config import Config
 from voiceguide.echo import MAX_DELAY_SECONDS, QUIET_REFERENCE, EchoCanceller, follows_reference
@@ -95,7 +96,7 @@ class EchoFilteredAudio:
             if self.record is None:
                 yield pcm, at
                 continue
-            mic = np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
+            mic = from_pcm16(pcm)
             if abs(captured - self._next) > RESYNC_SECONDS:  # else keep the reference continuous
                 self._next = captured
             reference = self.record.span(self._next, len(mic), wait=REFERENCE_WAIT_SECONDS)
@@ -103,7 +104,7 @@ class EchoFilteredAudio:
             self._next += len(mic) / SAMPLE_RATE
             self._chunks.append(_Chunk(at, residual, reference, _db(float(np.mean(residual * residual))),
                                        _db(self.canceller.residual_echo)))
-            yield np.clip(np.round(residual * 32768), -32768, 32767).astype("<i2").tobytes(), at
+            yield pcm16(residual).tobytes(), at
 
     def judge(self, found: Detection) -> Verdict:
         """Whether to obey a phrase, with the figures behind it; ask as each phrase is decided
