@@ -116,6 +116,23 @@ def test_a_vanishing_device_leaves_the_session_in_text_mode(tmp_path):
     assert "1 of 1 steps done." in live.output and "Traceback" not in live.output
 
 
+def test_a_fault_in_the_listener_turns_voice_control_off_in_one_line(lab, tmp_path):
+    """Whatever breaks on the listener's thread, the session goes on with the keys and no traceback."""
+    fault = tmp_path / "fault"
+    fault.mkdir()
+    (fault / "sitecustomize.py").write_text(
+        "import voiceguide.denoise\n"
+        "def broken(self, samples):\n"
+        "    raise IndexError('simulated fault')\n"
+        "voiceguide.denoise.NoiseSuppressor.process = broken\n")
+    live = Live("play", routine_file(tmp_path, COUNTING), "--rate", "400", "--restart",
+                env=with_own_folders(dict(lab.env, PYTHONPATH=str(fault))))
+    assert live.finish(timeout=120) == 0
+    assert ("voiceguide: voice control stopped after an unexpected error (IndexError: simulated fault); "
+            "the keys still work") in live.output
+    assert "1 of 1 steps done." in live.output and "Traceback" not in live.output
+
+
 def test_no_audio_device_falls_back_to_text_mode(tmp_path):
     env = dict(os.environ, PULSE_SERVER="unix:/nonexistent/voiceguide-test")  # no server, no sound card
     result = subprocess.run([sys.executable, "-m", "voiceguide", "play", routine_file(tmp_path, COUNTING),

@@ -100,6 +100,14 @@ def test_the_bulk_delay_is_found_by_cross_correlation():
     assert estimate_delay(unrelated, reference, int(0.5 * RATE)) is None
 
 
+def test_a_delay_at_the_very_end_of_the_search_is_found_not_a_crash():
+    """The peak in the last lag searched once raised IndexError on the listener's thread."""
+    reference = speechlike(1.5, seed=6)
+    longest = int(0.5 * RATE)
+    mic = np.concatenate([np.zeros(longest), reference])[:len(reference)]
+    assert estimate_delay(mic, reference, longest) == longest
+
+
 def test_the_playback_record_gives_what_played_at_16_khz_on_the_monotonic_clock():
     record = PlaybackRecord(48000)
     block = 480

@@ -237,7 +237,7 @@ def estimate_delay(mic: np.ndarray, reference: np.ndarray, max_delay: int, min_c
     cross = np.fft.rfft(mic, size) * np.conj(np.fft.rfft(reference, size))
     correlation = np.fft.irfft(cross / (np.abs(cross) + 1e-12), size)[:max_delay + 1]
     peak = int(np.argmax(correlation))
-    rest = np.delete(correlation, np.arange(max(0, peak - 40), peak + 41))
+    rest = np.delete(correlation, np.arange(max(0, peak - 40), min(peak + 41, len(correlation))))
     spread = float(np.std(rest)) if len(rest) else 0.0
     if spread == 0.0 or correlation[peak] < min_clarity * spread:
         return None

@@ -187,6 +187,10 @@ class VoiceControl:
         except AudioUnavailable as exc:
             if not self._closing.is_set():
                 self.warn(f"{exc}; voice control is off, the keys still work")
+        except Exception as exc:  # noqa: BLE001 - a fault in listening must not cost the user their session
+            if not self._closing.is_set():
+                self.warn(f"voice control stopped after an unexpected error ({type(exc).__name__}: {exc}); "
+                          "the keys still work")
 
     def close(self) -> None:
         self._closing.set()
