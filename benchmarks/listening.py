@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from voiceguide.clips import Clip, read_wav, resample  # noqa: E402
-from conftest import shared_folder  # noqa: E402
+from conftest import narration_of, shared_folder  # noqa: E402
 from voiceguide.listener import PhraseDecider, chunks_of, detections  # noqa: E402
 from voiceguide.voice_control import EchoFilteredAudio  # noqa: E402
 from test_echo import RenderedPlayback, chunks as timed_chunks, room  # noqa: E402
@@ -210,18 +210,12 @@ def _as_played(engine, decider, mic: np.ndarray, played: np.ndarray) -> list:
 
 def _narration(folder: Path) -> tuple[np.ndarray, list[str]]:
     """A built-in routine as the narrator says it, and its sentences (which `play` gives the engine)."""
-    from voiceguide import catalog
     from voiceguide.config import load_config
-    from voiceguide.player import build_program, speech_timer
-    from voiceguide.session import Session
 
     path = folder / "narration.wav"
     subprocess.run([sys.executable, "-m", "voiceguide", "render", NARRATED_ROUTINE, str(path), "--verbosity", "full"],
                    check=True, capture_output=True, cwd=ROOT)
-    config = load_config()
-    routine = catalog.find(NARRATED_ROUTINE, config.vocabulary().all_phrases()).routine
-    session = Session(build_program(routine, config), config.vocabulary(), speech_timer(config), lambda cue, at: None)
-    return resample(read_wav(path), RATE).samples.astype(np.float64), session.texts_ahead(None)
+    return resample(read_wav(path), RATE).samples.astype(np.float64), narration_of(NARRATED_ROUTINE, load_config())
 
 
 def listener_memory(name: str) -> dict:

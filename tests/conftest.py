@@ -73,6 +73,16 @@ def config() -> Config:
     return load_config(Path("/nonexistent/config.yaml"))
 
 
+def narration_of(routine_id: str, config: Config) -> list[str]:
+    """Every sentence the narrator may say in a built-in routine: what `play` gives the engine."""
+    from voiceguide import catalog
+    from voiceguide.player import build_program, speech_timer
+
+    routine = catalog.find(routine_id, config.vocabulary().all_phrases()).routine
+    session = Session(build_program(routine, config), config.vocabulary(), speech_timer(config), lambda cue, at: None)
+    return session.texts_ahead(None)
+
+
 def speech_time(text: str) -> float:
     """Deterministic stand-in for clip lengths: 50 ms a character plus 100 ms."""
     return 0.05 * len(text) + 0.1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_folder, write_user_config
+from conftest import narration_of, shared_folder, write_user_config
 from voiceguide.clips import read_wav
 from voiceguide.config import load_config
 from voiceguide.listener import PhraseDecider, chunks_of, listen
@@ -26,8 +26,8 @@ COMMAND_WORDS = ("stop", "no", "back")
 needs_speech = pytest.mark.skipif(not SPEECH.is_dir(), reason="shared/speech not found (set VOICEGUIDE_SHARED)")
 
 
-def heard(path: Path, config) -> list[str]:
-    engine = PocketsphinxEngine(config.vocabulary())
+def heard(path: Path, config, other_words: list[str] | None = None) -> list[str]:
+    engine = PocketsphinxEngine(config.vocabulary(), other_words=other_words or ())
     return [found.phrase for found in listen(engine, PhraseDecider(config.vocabulary()), chunks_of(read_wav(path)))]
 
 
@@ -54,8 +54,12 @@ def test_other_real_words_are_rarely_taken_for_commands(config):
 
 
 @needs_speech
-def test_sentences_of_other_speech_give_almost_no_commands(config):
-    found = [(path.name, heard(path, config)) for path in sorted((SPEECH / "_background_speech").glob("*.wav"))]
+@pytest.mark.parametrize("narrated", [False, True], ids=["alone", "knowing-the-narration"])
+def test_sentences_of_other_speech_give_almost_no_commands(config, narrated):
+    """Also as in `play`, where the engine knows the narration's words too."""
+    other_words = narration_of("lower-back", config) if narrated else None
+    found = [(path.name, heard(path, config, other_words))
+             for path in sorted((SPEECH / "_background_speech").glob("*.wav"))]
     assert len(found) > 20
     assert sum(len(commands) for _, commands in found) <= 1, [item for item in found if item[1]]
 
@@ -68,6 +72,17 @@ def test_the_language_model_gives_commands_their_share_and_keeps_command_words_o
                for line in text.split("\\2-grams:")[1].split("\\end\\")[0].strip().splitlines()}
     assert 10 ** bigrams[("<s>", "stop")] + 10 ** bigrams[("<s>", "go")] == pytest.approx(0.1, abs=1e-3)
     assert ("go", "on") in bigrams and ("on", "</s>") in bigrams and ("the", "tree") not in bigrams
+
+
+def test_more_filler_words_leave_each_word_as_likely_as_before():
+    """The narration's words join the fillers; they must not thin out the others' probability."""
+    def unigram(text: str, word: str) -> float:
+        return next(float(line.split()[0]) for line in text.split("\\2-grams:")[0].splitlines()
+                    if line.split()[1:2] == [word])
+
+    few = command_language_model(["stop"], ["the", "tree"])
+    many = command_language_model(["stop"], ["the", "tree"] + [f"word{n}" for n in range(500)])
+    assert unigram(many, "the") == unigram(few, "the") and unigram(many, "stop") == unigram(few, "stop")
 
 
 def test_phrases_outside_the_english_dictionary_are_refused_by_name(config):
