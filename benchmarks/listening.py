@@ -122,9 +122,9 @@ def run_engine(name: str, quick: bool) -> dict:
                 found = timer.run(_as_heard, engine(), decider, stream, close_on_pause)
                 results[f"{corpus} | SNR {snr or 'clean'} | {'pause rule' if close_on_pause else 'final results'}"] = \
                     _score(found, windows)
+        played = np.resize(narration, len(commands))
         for below in ECHO_BELOW_VOICE_DB:
             # the user speaks while the narrator talks: through the echo canceller and its judge, as in play
-            played = np.resize(narration, len(commands))
             found = timer.run(_as_played, engine(), decider, commands + _echo(played, _voiced_power(commands), below),
                               played)
             results[f"{corpus} | narration {below:.0f} dB under | pause rule, canceller"] = _score(found, windows)
