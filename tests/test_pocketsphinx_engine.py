@@ -26,9 +26,10 @@ COMMAND_WORDS = ("stop", "no", "back")
 needs_speech = pytest.mark.skipif(not SPEECH.is_dir(), reason="shared/speech not found (set VOICEGUIDE_SHARED)")
 
 
-def heard(path: Path, config, other_words: list[str] | None = None) -> list[str]:
+def heard(path: Path, config, other_words: list[str] | None = None, close_on_pause: bool = False) -> list[str]:
     engine = PocketsphinxEngine(config.vocabulary(), other_words=other_words or ())
-    return [found.phrase for found in listen(engine, PhraseDecider(config.vocabulary()), chunks_of(read_wav(path)))]
+    return [found.phrase for found in listen(engine, PhraseDecider(config.vocabulary()), chunks_of(read_wav(path)),
+                                             close_on_pause=close_on_pause)]
 
 
 def recordings(*words: str, every: int = 1) -> list[tuple[str, Path]]:
@@ -36,11 +37,14 @@ def recordings(*words: str, every: int = 1) -> list[tuple[str, Path]]:
 
 
 @needs_speech
-def test_real_spoken_commands_are_recognised(config):
-    results = [(word, heard(path, config)) for word, path in recordings(*COMMAND_WORDS)]
+@pytest.mark.parametrize("close_on_pause", [False, True], ids=["own-endpoint", "speakers-pause"])
+def test_real_spoken_commands_are_recognised(config, close_on_pause):
+    """Also when the listener closes the utterance on the speaker's pause, as `play` does: the
+    endpointer's held-back end of the word must still reach the decoder (42% when it did not)."""
+    results = [(word, heard(path, config, close_on_pause=close_on_pause)) for word, path in recordings(*COMMAND_WORDS)]
     right = sum(found == [word] for word, found in results)
     wrong = sum(bool(found) and found != [word] for word, found in results)
-    assert right / len(results) >= 0.45, f"{right}/{len(results)} recognised"
+    assert right / len(results) >= 0.5, f"{right}/{len(results)} recognised"
     assert wrong <= 2, [(word, found) for word, found in results if found and found != [word]]
 
 

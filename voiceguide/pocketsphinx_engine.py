@@ -12,7 +12,8 @@ command, sets the balance; it was chosen on the real recordings in shared/speech
 benchmarks/listening.py and tests/test_pocketsphinx_engine.py).
 
 Utterances are cut by pocketsphinx's own voice-activity endpointer; the listener may close one
-sooner through `finish` when the speaker pauses.
+sooner through `finish` when the speaker pauses, and then the audio the endpointer still holds
+back (its decision window, the end of the word) is decoded first.
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ from voiceguide.recognition import SAMPLE_RATE, Heard, RecognizerUnavailable
 
 COMMAND_SHARE = 0.05
 """Prior probability that an utterance is a command rather than other words. Through the whole
-listener on shared/speech, 0.05 recognised 52% of the real "stop"/"no"/"back" clips and took 1.6%
-of 733 other clips for a command; 0.15 recognised 58% but took 3.5%. (Decoded whole, without the
-endpointer, 0.5 kept 81% and took 14%; 0.005 kept 7%.)"""
+listener on shared/speech, closing on the speaker's pause as `play` does, 0.05 recognises 58% of
+the real "stop"/"no"/"back" clips and takes 2.4% of 699 other clips for a command. (When it was
+chosen, before the endpointer's held-back audio reached the decoder on an early close: 0.05 gave
+52% and 1.6%, 0.15 gave 58% and 3.5%; decoded whole, without the endpointer, 0.5 kept 81% and
+took 14%, 0.005 kept 7%.)"""
 ANSWER_SHARE = 0.3
 """The same prior when the user has just been asked a question (a pain rating, keep or again):
 an answer is expected. On the 289 real digits in shared/speech, taken as pain ratings, 0.3
-understood 55% on one try (benchmarks/ratings.py), 0.05 about 40% and 0.6 about 62%; but 0.6
-took 14% of other single words for an answer, 0.3 takes 7%, and no answer came from 3.6 minutes
+understands 57% on one try (benchmarks/ratings.py), 0.05 about 40% and 0.6 about 62%; but 0.6
+took 14% of other single words for an answer, 0.3 takes 8%, and no answer came from 3.6 minutes
 of people talking."""
 ENDPOINT_WINDOW = 0.3
 """Seconds of the voice-activity window that opens and closes an utterance (90% must agree)."""
@@ -175,7 +178,15 @@ class PocketsphinxEngine:
         return heard
 
     def finish(self, at: float) -> list[Heard]:
-        return self._close(at) if self._utterance_start is not None else []
+        if self._utterance_start is None:
+            return []
+        if self._endpointer.in_speech:
+            # the endpointer holds back its decision window of audio: the end of the word
+            rest = self._endpointer.end_stream(self._pending.ljust(self._endpointer.frame_bytes, b"\0"))
+            self._pending = b""
+            if rest:
+                self._decoder.process_raw(rest)
+        return self._close(at)
 
     def _close(self, at: float) -> list[Heard]:
         self._decoder.end_utt()
