@@ -81,21 +81,19 @@ class QuietMeter:
     def __init__(self):
         self.peak = QUIET_FLOOR_DB
         self.quiet_for = 0.0
+        self.level = -120.0
+        """dBFS of the last chunk."""
 
     def update(self, samples: np.ndarray) -> float:
         """`samples` (float) just heard; returns how long the speaker has been quiet."""
-        level = level_db(samples)
+        level = 10 * np.log10(max(float(np.mean(samples * samples)), 1e-12)) if len(samples) else -120.0
+        self.level = level
         self.peak = max(level, self.peak - PEAK_DECAY_DB, QUIET_FLOOR_DB)
         if level < max(self.peak - QUIET_BELOW_PEAK_DB, QUIET_FLOOR_DB):
             self.quiet_for += len(samples) / SAMPLE_RATE
         else:
             self.quiet_for = 0.0
         return self.quiet_for
-
-
-def level_db(samples: np.ndarray) -> float:
-    """Mean power of float samples in dBFS (-120 for none)."""
-    return 10 * np.log10(max(float(np.mean(samples * samples)), 1e-12)) if len(samples) else -120.0
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[byt
             heard += engine.finish(at)
             holding = False
         if on_heard:
-            on_heard(heard, level_db(samples))
+            on_heard(heard, meter.level)
         yield from _decide(heard, decider)
     yield from _decide(engine.finish(at), decider)
 
