@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from test_echo import db, speechlike
-from voiceguide.denoise import DELAY, GAIN_FLOOR_DB, NoiseSuppressor
+from voiceguide.denoise import DELAY, GAIN_FLOOR_DB, QUIET_ENOUGH_DBFS, NoiseSuppressor
 
 RATE = 16000
 
@@ -46,3 +46,14 @@ def test_steady_noise_is_turned_down_and_speech_over_it_kept():
     kept = out[talking]
     assert abs(db(kept) - db(speech[talking])) < 2.0  # the voice keeps its level
     assert np.corrcoef(kept, speech[talking])[0, 1] > 0.95  # and its shape
+
+
+def test_a_faint_hiss_is_left_as_it_is_and_no_noise_is_taken_below_quiet_enough():
+    """Taking a quiet room's hiss further down cost pocketsphinx 17 points in a session (denoise.py)."""
+    def level_out(level_db: float) -> float:
+        hiss = np.random.default_rng(5).normal(0, 10 ** (level_db / 20), 6 * RATE)
+        return db(through(hiss)[DELAY:][2 * RATE:])  # once the tracker has found it
+
+    assert abs(level_out(QUIET_ENOUGH_DBFS - 10) - (QUIET_ENOUGH_DBFS - 10)) < 1.0
+    louder = level_out(QUIET_ENOUGH_DBFS + 10)
+    assert QUIET_ENOUGH_DBFS - 1.0 < louder < QUIET_ENOUGH_DBFS + 10 - 5.0, louder
