@@ -5,7 +5,8 @@ Free Spoken Digit Dataset, which was recorded at 8 kHz), each decoded as the ans
 your pain?", the way the player does it (pocketsphinx, the answer prior, the engine's own end of
 speech). An engine that has already heard earlier answers, and a fresh one, as for the first
 answer of a session. Also how many answers come from things that are not ratings: the other
-single words in shared/speech, and its minutes of people talking.
+single words in shared/speech, and its minutes of people talking. Each answer comes with a quiet
+room's hiss under it and around it, as from a real microphone (listening.py's).
 
     python benchmarks/ratings.py
 """
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import shared_folder  # noqa: E402
+from listening import with_hiss  # noqa: E402
 from voiceguide.clips import Clip, read_wav, resample  # noqa: E402
 from voiceguide.config import load_config  # noqa: E402
 from voiceguide.listener import PhraseDecider, chunks_of, detections  # noqa: E402
@@ -43,8 +45,9 @@ def main() -> None:
         return make_engine(config, vocabulary=vocabulary, answers=True)
 
     def answers(samples: np.ndarray, decoder) -> list:
-        padded = np.concatenate([np.zeros(8000, np.float32), samples.astype(np.float32), np.zeros(16000, np.float32)])
-        return [found.meaning for found in detections(decoder, PhraseDecider(vocabulary), chunks_of(Clip(padded, 16000)))]
+        padded = with_hiss(np.concatenate([np.zeros(8000), samples, np.zeros(16000)]), seed=len(samples))
+        return [found.meaning for found in detections(decoder, PhraseDecider(vocabulary),
+                                                      chunks_of(Clip(padded.astype(np.float32), 16000)))]
 
     with open(SPEECH / "manifest.csv", encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle) if not row["file"].startswith("_")]

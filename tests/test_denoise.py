@@ -57,3 +57,18 @@ def test_a_faint_hiss_is_left_as_it_is_and_no_noise_is_taken_below_quiet_enough(
     assert abs(level_out(QUIET_ENOUGH_DBFS - 10) - (QUIET_ENOUGH_DBFS - 10)) < 1.0
     louder = level_out(QUIET_ENOUGH_DBFS + 10)
     assert QUIET_ENOUGH_DBFS - 1.0 < louder < QUIET_ENOUGH_DBFS + 10 - 5.0, louder
+
+
+def test_a_noise_near_quiet_enough_comes_down_alike_at_every_frequency():
+    """One floor for the whole band: held per frequency, the weak high end of a pink noise was
+    left alone and vosk heard 60% at 20 dB SNR instead of 73% (denoise.py)."""
+    def band_db(signal: np.ndarray, low: float, high: float) -> float:
+        power = np.abs(np.fft.rfft(signal)) ** 2
+        frequencies = np.fft.rfftfreq(len(signal), 1 / RATE)
+        return 10 * np.log10(np.sum(power[(frequencies >= low) & (frequencies < high)]))
+
+    noise = pink(6.0, QUIET_ENOUGH_DBFS + 10, seed=1)
+    out = through(noise)[DELAY:]
+    settled = slice(2 * RATE, 5 * RATE)
+    cuts = [band_db(out[settled], low, high) - band_db(noise[settled], low, high) for low, high in ((100, 1000), (4000, 8000))]
+    assert all(cut < -4 for cut in cuts) and abs(cuts[0] - cuts[1]) < 2, cuts
