@@ -11,9 +11,8 @@ not as "stop", "wait" and "next". One number, COMMAND_SHARE, the prior that an u
 command, sets the balance; it was chosen on the real recordings in shared/speech (see
 benchmarks/listening.py and tests/test_pocketsphinx_engine.py).
 
-Utterances are cut by pocketsphinx's own voice-activity endpointer; the listener may close one
-sooner through `finish` when the speaker pauses, and then the audio the endpointer still holds
-back (its decision window, the end of the word) is decoded first.
+Utterances are cut by endpointing.py from pocketsphinx's voice-activity detector; the listener
+may close one sooner through `finish` when the speaker pauses.
 """
 
 from __future__ import annotations
@@ -27,24 +26,24 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from voiceguide.commands import Vocabulary, named_words, normalise
+from voiceguide.endpointing import Endpointer
 from voiceguide.recognition import SAMPLE_RATE, Heard, RecognizerUnavailable
 
 COMMAND_SHARE = 0.05
 """Prior probability that an utterance is a command rather than other words. Through the whole
-listener on shared/speech, closing on the speaker's pause as `play` does, 0.05 recognises 58% of
-the real "stop"/"no"/"back" clips and takes 2.4% of 699 other clips for a command. (When it was
-chosen, before the endpointer's held-back audio reached the decoder on an early close: 0.05 gave
-52% and 1.6%, 0.15 gave 58% and 3.5%; decoded whole, without the endpointer, 0.5 kept 81% and
-took 14%, 0.005 kept 7%.) Re-measured after that change: 0.1 gives 64% and 4.0%, 0.2 65% and 4.7%,
-0.3 67% and 6.3%; each step up buys a few more commands with a much larger share of false ones."""
+listener on shared/speech, closing on the speaker's pause as `play` does, 0.05 recognises 62% of
+the real "stop"/"no"/"back" clips and takes 2.1% of 699 other clips for a command. With
+pocketsphinx's own endpointer (before endpointing.py) 0.1 gave 64% and 4.0%, 0.2 65% and 4.7%,
+0.3 67% and 6.3%: each step up buys a few more commands with a much larger share of false ones;
+decoded whole, with no endpointer, 0.5 kept 81% and took 14%, 0.005 kept 7%."""
 ANSWER_SHARE = 0.3
 """The same prior when the user has just been asked a question (a pain rating, keep or again):
 an answer is expected. On the 289 real digits in shared/speech, taken as pain ratings, 0.3
-understands 57% on one try (benchmarks/ratings.py), 0.05 about 40% and 0.6 about 62%; but 0.6
-took 14% of other single words for an answer, 0.3 takes 8%, and no answer came from 3.6 minutes
-of people talking."""
-ENDPOINT_WINDOW = 0.3
-"""Seconds of the voice-activity window that opens and closes an utterance (90% must agree)."""
+understood 57% on one try when it was chosen (benchmarks/ratings.py), 0.05 about 40% and 0.6
+about 62%; but 0.6 took 14% of other single words for an answer, 0.3 took 8%, and no answer came
+from 3.6 minutes of people talking. With endpointing.py and a microphone's hiss under the
+answers, 0.3 understands 59% on a fresh engine (52% on one that has heard hundreds) and takes
+5.3% of other words; 0.5 understands 64% (56%) but takes 11.4%."""
 FRAMES_PER_SECOND = 100
 
 FILLER_WORDS = """
@@ -152,7 +151,8 @@ class PocketsphinxEngine:
                                            lm=str(language_model), logfn=os.devnull)
             except Exception as exc:  # noqa: BLE001 - the binding raises RuntimeError with no detail
                 raise RecognizerUnavailable(f"cannot load the pocketsphinx English model ({exc})") from None
-        self._endpointer = ps.Endpointer(window=ENDPOINT_WINDOW, ratio=0.9, sample_rate=SAMPLE_RATE)
+        vad = ps.Vad(ps.Vad.LOOSE, SAMPLE_RATE)
+        self._endpointer = Endpointer(vad.is_speech, vad.frame_bytes, vad.frame_length)
         self._pending = b""
         self._utterance_start: float | None = None
         self.description = "pocketsphinx, built-in US English model"
@@ -181,12 +181,7 @@ class PocketsphinxEngine:
     def finish(self, at: float) -> list[Heard]:
         if self._utterance_start is None:
             return []
-        if self._endpointer.in_speech:
-            # the endpointer holds back its decision window of audio: the end of the word
-            rest = self._endpointer.end_stream(self._pending.ljust(self._endpointer.frame_bytes, b"\0"))
-            self._pending = b""
-            if rest:
-                self._decoder.process_raw(rest)
+        self._endpointer.end()
         return self._close(at)
 
     def _close(self, at: float) -> list[Heard]:
