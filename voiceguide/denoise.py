@@ -18,8 +18,8 @@ It is gentle on purpose: steady pink noise comes down by about 7 dB. Tuned to ta
 are trained on noisy speech and mind distortion more than noise.
 
 Faint noise is left alone because taking it down hurt. In a long stream of the real recordings
-with a steady white hiss under it, pocketsphinx heard (5 alignments, scratch script on the
-benchmark's helpers):
+with a steady white hiss under it, pocketsphinx (with its own endpointer, before endpointing.py)
+heard, over 5 alignments (a scratch script on the benchmark's helpers):
 
 | Hiss (dBFS) | Cut to -14 dB as before | No suppressor | Not below -60 dBFS (used) |
 | --- | --- | --- | --- |
