@@ -49,7 +49,7 @@ def test_steady_noise_is_turned_down_and_speech_over_it_kept():
 
 
 def test_a_faint_hiss_is_left_as_it_is_and_no_noise_is_taken_below_quiet_enough():
-    """Taking a quiet room's hiss further down cost pocketsphinx 17 points in a session (denoise.py)."""
+    """Taking a quiet room's hiss further down cost pocketsphinx 18 points in a session (denoise.py)."""
     def level_out(level_db: float) -> float:
         hiss = np.random.default_rng(5).normal(0, 10 ** (level_db / 20), 6 * RATE)
         return db(through(hiss)[DELAY:][2 * RATE:])  # once the tracker has found it
