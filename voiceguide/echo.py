@@ -165,19 +165,22 @@ class EchoCanceller:
             self.delay = delay
             self._weights[:] = 0
             self._learning[:] = 0
+            self._reductions.clear()  # the filter that achieved them is gone
             self._spectra[:] = 0
             self.erle_db = 0.0
             self.trained = False
 
     def _likely_leak(self) -> float:
         """Mean square of the echo likely left in this block: the loudest reference still echoing,
-        through the room's typical gain, over the typical reduction (medians over recent playing
-        that no one talked over: a user repeating a word every two seconds raised this estimate
-        by 9 dB when their blocks counted, and their next word was then not obeyed)."""
+        through the room's typical gain, over the typical reduction (medians over recent playing,
+        so a user talking now and then moves neither). Blocks that seem talked over count too:
+        left out, the ones where the filter had lost the echo went with them (they look alike),
+        the estimate fell 30 dB short and a leftover of the narration was obeyed."""
         if not self._echo_possible or not self._gains:
             return 0.0
         loudest = max(self._recent_reference)
-        return loudest * float(np.median(self._gains)) / max(1.0, float(np.median(self._reductions)))
+        reduction = float(np.median(self._reductions)) if self._reductions else 1.0  # a new filter: none yet
+        return loudest * float(np.median(self._gains)) / max(1.0, reduction)
 
     def _block(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         n = self.block
@@ -194,6 +197,11 @@ class EchoCanceller:
         mic_power = float(np.mean(mic * mic)) + 1e-12
         error_power = float(np.mean(residual * residual)) + 1e-12
         learning_power = float(np.mean(learning * learning)) + 1e-12
+        if reference_power >= LOUD_SHARE * max(self._recent_reference):
+            # judged on the louder parts only: in the soft ones the microphone's own noise, not the
+            # filter, limits how far the echo seems to come down
+            self._gains.append(mic_power / reference_power)
+            self._reductions.append(mic_power / error_power)
         self._compare(error_power, learning_power)
         error_spectrum = np.fft.rfft(np.concatenate([np.zeros(n), learning]))
         norm = (np.abs(self._spectra) ** 2).sum(axis=0) + 1e-6 * n
@@ -203,11 +211,6 @@ class EchoCanceller:
         self._double_talk_blocks = self._double_talk_blocks + 1 if talking else 0
         if talking and self._double_talk_blocks < self._relearn_blocks:
             return residual  # not counted in the echo reduction
-        if reference_power >= LOUD_SHARE * max(self._recent_reference):
-            # judged on the louder parts only: in the soft ones the microphone's own noise, not the
-            # filter, limits how far the echo seems to come down
-            self._gains.append(mic_power / reference_power)
-            self._reductions.append(mic_power / error_power)
         self._echo_power = 0.9 * self._echo_power + 0.1 * mic_power
         self._residual_power = 0.9 * self._residual_power + 0.1 * error_power
         self.erle_db = 10 * np.log10(self._echo_power / max(self._residual_power, 1e-12))
