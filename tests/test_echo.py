@@ -92,10 +92,7 @@ def test_an_echo_that_creeps_later_with_every_underrun_is_followed_beyond_the_fi
     cancelled, and a canceller that takes the leftover for the user talking must still look
     for the new delay, not wait for a talk that never ends."""
     reference = speechlike(60, seed=9)
-    mic = np.random.default_rng(10).normal(0, 1e-3, len(reference))
-    for k, start in enumerate(range(0, len(reference), 10 * RATE)):  # 40 ms later every 10 s
-        piece = slice(start, start + 10 * RATE)
-        mic[piece] += np.convolve(reference, room(0.06 + 0.04 * k))[:len(reference)][piece]
+    mic = creeping_echo(reference, later_by=0.04)
     canceller = EchoCanceller()
     residual = cancel(canceller, mic, reference)
     last = slice(len(mic) - 4 * RATE, len(mic))  # the echo at 0.26 s, 0.2 s after the first delay
@@ -107,10 +104,7 @@ def test_after_a_new_delay_the_echo_left_is_estimated_as_all_of_it_until_the_fil
     moves, the filter starts from nothing; estimated from the reductions of the filter before,
     the narration's leftovers stood up to 30 dB above the estimate and passed for the user."""
     reference = speechlike(40, seed=9)
-    mic = np.random.default_rng(10).normal(0, 1e-3, len(reference))
-    for k, start in enumerate(range(0, len(reference), 10 * RATE)):  # 80 ms later every 10 s
-        piece = slice(start, start + 10 * RATE)
-        mic[piece] += np.convolve(reference, room(0.06 + 0.08 * k))[:len(reference)][piece]
+    mic = creeping_echo(reference, later_by=0.08)
     canceller, size = EchoCanceller(), int(CHUNK_SECONDS * RATE)
     above_estimate, delay, moved = [], canceller.delay, None
     for start in range(0, len(mic), size):
@@ -121,6 +115,16 @@ def test_after_a_new_delay_the_echo_left_is_estimated_as_all_of_it_until_the_fil
             above_estimate.append(db(residual) - 10 * np.log10(canceller.residual_echo + 1e-20))
     assert len(above_estimate) >= 2 * RATE // size  # the delay moved at least twice
     assert np.percentile(above_estimate, 90) <= 10  # 29 dB when the old reductions were kept
+
+
+def creeping_echo(reference: np.ndarray, later_by: float) -> np.ndarray:
+    """A microphone hearing the speaker from 60 ms on, and `later_by` seconds later every 10 s
+    (as each output underrun delays the echo), over a faint noise."""
+    mic = np.random.default_rng(10).normal(0, 1e-3, len(reference))
+    for k, start in enumerate(range(0, len(reference), 10 * RATE)):
+        piece = slice(start, start + 10 * RATE)
+        mic[piece] += np.convolve(reference, room(0.06 + later_by * k))[:len(reference)][piece]
+    return mic
 
 
 def test_a_silent_speaker_leaves_the_microphone_untouched():
