@@ -209,6 +209,12 @@ class EchoCanceller:
             self.trained = False
             self._aligned_to = None
 
+    @property
+    def echo_position(self) -> float | None:
+        """Where the filter takes the echo to be (estimate_delay's lag), None until it has
+        cancelled it."""
+        return self._followed_to if self.trained and self._aligned_to is not None else None
+
     def _delay_for(self, found: float) -> int:
         """The bulk delay (whole blocks) that puts an echo `found` samples late DELAY_MARGIN blocks
         into the filter."""

@@ -24,7 +24,7 @@ from voiceguide.audio_out import AudioUnavailable
 from voiceguide.clips import from_pcm16, pcm16
 from voiceguide.commands import Command
 from voiceguide.config import Config
-from voiceguide.echo import MAX_DELAY_SECONDS, QUIET_REFERENCE, EchoCanceller, follows_reference
+from voiceguide.echo import MAX_DELAY_SECONDS, QUIET_REFERENCE, EchoCanceller, estimate_delay, follows_reference
 from voiceguide.listener import Detection, PhraseDecider, detections
 from voiceguide.playback_record import RESYNC_SECONDS, PlaybackRecord
 from voiceguide.recognition import SAMPLE_RATE, Engine, RecognizerUnavailable
@@ -46,6 +46,18 @@ SPEECH_FLOOR_DB = -50.0
 microphone."""
 NARRATION_SHARE = 0.3
 """A phrase correlating this much with the narration (0-1) is taken for the narration's leftovers."""
+MOVED_SAMPLES = 2.0
+"""The echo in a phrase found this far from where the canceller's filter took it to be has moved
+(an output underrun; in the lab each moved it 32 samples or more), and the filter has not followed
+yet: what it left of the echo may be loud, and the leftover-echo estimate, made from the filter's
+recent past, knows nothing of it. Over a routine whose echo jumped every 20 s, such leftovers stood
+up to 46 dB above the estimate, and 2 in 23 passed the narration check. Closer than this, it may
+be the estimate's own wobble."""
+MOVED_CLARITY = 12.0
+"""How clearly the echo's correlation peak must stand out (estimate_delay's min_clarity) for that.
+Over the same routine, the leftovers of a moved echo stood out 18-97 times the spread of the rest;
+the user's phrases, said where the narration was quiet or under it, at most 9.6 times (a stray
+peak elsewhere, which 4, the delay search's own figure, took for a moved echo in 10 of 42)."""
 HISTORY_CHUNKS = 100
 REFERENCE_WAIT_SECONDS = 0.25
 """How long a microphone chunk may wait for the output to hand over what it played meanwhile: far
@@ -56,11 +68,14 @@ stalled output costs this once, not at every chunk."""
 @dataclass(frozen=True)
 class _Chunk:
     at: float
+    mic: np.ndarray
     residual: np.ndarray
     reference: np.ndarray
     level_db: float
     echo_db: float
     """The canceller's estimate of the echo left in this chunk."""
+    echo_at: float | None
+    """Where the canceller's filter took the echo to be (EchoCanceller.echo_position)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,8 @@ class Verdict:
     above_echo_db: float
     """How far the phrase stood above the echo left in it."""
     follows_narration: bool
+    echo_moved: bool
+    """The echo came from elsewhere than the canceller's filter was while the phrase was said."""
 
 
 class EchoFilteredAudio:
@@ -103,8 +120,8 @@ class EchoFilteredAudio:
             reference = self.record.span(self._next, len(mic), wait=REFERENCE_WAIT_SECONDS)
             residual = self.canceller.process(mic, reference)
             self._next += len(mic) / SAMPLE_RATE
-            self._chunks.append(_Chunk(at, residual, reference, _db(float(np.mean(residual * residual))),
-                                       _db(self.canceller.residual_echo)))
+            self._chunks.append(_Chunk(at, mic, residual, reference, _db(float(np.mean(residual * residual))),
+                                       _db(self.canceller.residual_echo), self.canceller.echo_position))
             yield pcm16(residual).tobytes(), at
 
     def judge(self, found: Detection) -> Verdict:
@@ -114,13 +131,19 @@ class EchoFilteredAudio:
                   if found.detected - PHRASE_SECONDS - MAX_DELAY_SECONDS < chunk.at <= found.detected]
         phrase = [chunk for chunk in chunks if chunk.at > found.detected - PHRASE_SECONDS]
         if not phrase:
-            return Verdict(True, 0.0, float("inf"), False)
+            return Verdict(True, 0.0, float("inf"), False, False)
         loudest = max(chunk.level_db for chunk in phrase)
-        above_echo = float(np.median([chunk.level_db - chunk.echo_db for chunk in phrase
-                                      if chunk.level_db >= loudest - SPEECH_WITHIN_DB]))
+        spoken = [chunk for chunk in phrase if chunk.level_db >= loudest - SPEECH_WITHIN_DB]
+        above_echo = float(np.median([chunk.level_db - chunk.echo_db for chunk in spoken]))
         narration = _follows_narration(chunks, len(chunks) - len(phrase))
-        return Verdict(loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not narration,
-                       loudest, above_echo, narration)
+        said = {id(chunk) for chunk in spoken}  # only the phrase itself: before it, the echo may not have moved yet
+        heard = np.concatenate([chunk.mic if id(chunk) in said else np.zeros_like(chunk.mic) for chunk in chunks])
+        found = estimate_delay(heard, np.concatenate([chunk.reference for chunk in chunks]),
+                               int(MAX_DELAY_SECONDS * SAMPLE_RATE), min_clarity=MOVED_CLARITY)
+        moved = found is not None and any(chunk.echo_at is not None and abs(found - chunk.echo_at) >= MOVED_SAMPLES
+                                          for chunk in spoken)
+        return Verdict(loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not narration and not moved,
+                       loudest, above_echo, narration, moved)
 
 
 def _follows_narration(chunks: list[_Chunk], before_phrase: int) -> bool:
@@ -181,7 +204,7 @@ class VoiceControl:
                     canceller = self.audio.canceller
                     self.trace({"heard": found.phrase, "command": found.meaning.value, "obeyed": verdict.obey,
                                 "level_db": round(verdict.level_db, 1), "above_echo_db": round(verdict.above_echo_db, 1),
-                                "follows_narration": verdict.follows_narration,
+                                "follows_narration": verdict.follows_narration, "echo_moved": verdict.echo_moved,
                                 "erle_db": round(canceller.erle_db, 1),
                                 "echo_delay_s": round(canceller.delay / SAMPLE_RATE, 3),
                                 "behind_s": round(time.monotonic() - self.audio.captured, 3)})
