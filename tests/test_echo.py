@@ -188,6 +188,47 @@ def test_the_playback_record_gives_what_played_at_16_khz_on_the_monotonic_clock(
     assert not np.any(record.span(t0 + 2.0, 800))  # not played yet: silence
 
 
+def test_output_times_that_drift_for_minutes_leave_the_record_continuous_and_a_stall_still_shows():
+    """Measured block times drift against the monotonic clock while the samples stay continuous.
+    Added up over minutes, the drift once passed for a stall and moved the record (here 3 ms a
+    second, the lab's is 0.3-0.8: 0.25 s after 83 s). A real stall still reads as silence."""
+    record = PlaybackRecord(RATE)
+    blocks = [np.random.default_rng(k).uniform(0.1, 0.5, RATE // 10).astype(np.float32) for k in range(1200)]
+    t0 = 1000.0
+    for k, block in enumerate(blocks):  # two minutes, the times 0.36 s behind by the end
+        record.write(block, t0 + k * 0.1 * (1 - 0.003))
+    last = t0 + 1199 * 0.1  # where the last block is by the samples
+    assert np.allclose(record.span(last - 0.1, RATE // 10), blocks[-2])
+    record.write(blocks[0], t0 + 1200 * 0.1 * (1 - 0.003) + 0.5)  # after a stall of half a second
+    after = record.span(last, 7 * RATE // 10)
+    assert np.allclose(after[:RATE // 10], blocks[-1])
+    resumed = RATE // 10 + int(np.flatnonzero(after[RATE // 10:] > 1e-3)[0])
+    assert resumed / RATE == pytest.approx(0.1 + 0.5, abs=0.05)  # not played: silence
+    assert np.allclose(after[resumed:resumed + 1000], blocks[0][:1000])
+
+
+def test_microphone_times_that_drift_for_minutes_keep_the_reference_continuous_and_a_gap_still_moves_it():
+    """In the looped lab the microphone's times drifted 0.25 s in five minutes; taken for a gap,
+    the reference moved by that much, the echo came 40 ms before it and went uncancelled."""
+    class AskedSpans:
+        def __init__(self):
+            self.starts = []
+
+        def span(self, start, count, wait=0.0):
+            self.starts.append(start)
+            return np.zeros(count)
+
+    record = AskedSpans()
+    audio = EchoFilteredAudio(record)
+    silence = bytes(2 * int(CHUNK_SECONDS * RATE))
+    captured = [k * CHUNK_SECONDS * (1 - 0.0008) for k in range(8000)]  # 400 s, 0.32 s of drift
+    captured[7000:] = [moment + 0.5 for moment in captured[7000:]]  # then half a second dropped
+    list(audio((silence, (k + 1) * CHUNK_SECONDS, moment) for k, moment in enumerate(captured)))
+    steps = np.diff(record.starts)
+    assert np.allclose(np.delete(steps, 6999), CHUNK_SECONDS)
+    assert steps[6999] == pytest.approx(CHUNK_SECONDS + 0.5, abs=0.01)
+
+
 def test_a_span_the_output_has_not_handed_over_yet_is_waited_for_not_read_as_silence():
     """The output's callback runs in bursts: the listener may ask for the end of a chunk before it
     is written. Read at once, that end would be a hole of silence in the reference for good."""

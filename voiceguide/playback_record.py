@@ -28,6 +28,33 @@ RESYNC_SECONDS = 0.25
 """A block time this far from where the blocks before it lead is a real jump (a stall), not jitter
 or drift. Measured times drift (about 1 ms a second for PulseAudio through ALSA, measured) while
 the samples themselves stay continuous, so only a jump this large moves the record."""
+DRIFT_FOLLOWING = 0.01
+"""Share of each block's deviation that the followed drift takes in (a time constant of 100
+blocks: seconds, against drift that takes minutes to add up)."""
+
+
+class SteadyTimeline:
+    """Tells a real jump in a stream's measured block times from their drift.
+
+    Blocks are laid end to end, as their samples are; their measured times wobble and drift
+    against the monotonic clock. Only a jump of more than RESYNC_SECONDS beyond the drift is
+    real. Compared with the end-to-end time alone, the drift added up to a false jump: in the
+    looped lab the microphone's times had drifted 0.25 s after five minutes, the reference was
+    moved by that much, the echo then came 40 ms before its reference, where no canceller looks,
+    and nothing of it was cancelled for the rest of the session.
+    """
+
+    def __init__(self):
+        self._drift = 0.0
+
+    def jump(self, measured: float, expected: float) -> float:
+        """Seconds by which a block measured at `measured`, expected at `expected` by the blocks
+        before it, jumped (0.0 when it did not): the drift is kept out of it."""
+        deviation = measured - expected - self._drift
+        if abs(deviation) > RESYNC_SECONDS:
+            return deviation
+        self._drift += DRIFT_FOLLOWING * deviation
+        return 0.0
 
 
 def _lowpass(cutoff: float) -> np.ndarray:
@@ -43,7 +70,7 @@ class PlaybackRecord:
     Each block's time is a smoothed measurement that wobbles by a sample or so; placing every
     block by its own time would tear the reference into slips and repeats that no echo canceller
     can follow. So blocks are laid end to end, and their times only move the record when they
-    jump by more than RESYNC_SECONDS (an underrun, a stall), the gap then read as silence.
+    jump (SteadyTimeline: an underrun, a stall), the gap then read as silence.
     """
 
     def __init__(self, output_rate: int, rate: int = 16000):
@@ -57,6 +84,7 @@ class PlaybackRecord:
         self._taps = _lowpass(0.45 * rate / output_rate) if output_rate > rate else None
         self._tail = np.zeros(LOWPASS_TAPS - 1, np.float32)
         self._starved = False  # the last wait ran out and nothing has been handed over since
+        self._timeline = SteadyTimeline()
 
     def write(self, samples: np.ndarray, at: float) -> None:
         """From the output callback: `samples` (copied here) start playing at monotonic `at`."""
@@ -126,10 +154,11 @@ class PlaybackRecord:
         if self._anchor is None:
             self._anchor = (at, self._written)
         expected = self._anchor[0] + (self._written - self._anchor[1]) / self.output_rate
-        if at > expected + RESYNC_SECONDS:  # the output stalled: what was not played reads as silence
-            self._append(np.zeros(min(int(round((at - expected) * self.output_rate)), self._size), np.float32))
-        elif at < expected - RESYNC_SECONDS:
-            self._anchor = (at, self._written)
+        jump = self._timeline.jump(at, expected)
+        if jump > 0:  # the output stalled: what was not played reads as silence
+            self._append(np.zeros(min(int(round(jump * self.output_rate)), self._size), np.float32))
+        elif jump < 0:
+            self._anchor = (expected + jump, self._written)
         self._append(samples)
 
     def _append(self, samples: np.ndarray) -> None:

@@ -26,7 +26,7 @@ from voiceguide.commands import Command
 from voiceguide.config import Config
 from voiceguide.echo import MAX_DELAY_SECONDS, QUIET_REFERENCE, EchoCanceller, estimate_delay, follows_reference
 from voiceguide.listener import Detection, PhraseDecider, detections
-from voiceguide.playback_record import RESYNC_SECONDS, PlaybackRecord
+from voiceguide.playback_record import PlaybackRecord, SteadyTimeline
 from voiceguide.recognition import SAMPLE_RATE, Engine, RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 
@@ -106,6 +106,7 @@ class EchoFilteredAudio:
         self.captured = 0.0
         """Monotonic time of the latest chunk taken in: how far behind the listener is."""
         self._next = float("-inf")  # where the reference continues, on the monotonic clock
+        self._timeline = SteadyTimeline()  # the microphone's times jump when it drops samples
         self._chunks: collections.deque[_Chunk] = collections.deque(maxlen=HISTORY_CHUNKS)
 
     def __call__(self, chunks: Iterable[tuple[bytes, float, float]]) -> Iterator[tuple[bytes, float]]:
@@ -115,8 +116,9 @@ class EchoFilteredAudio:
                 yield pcm, at
                 continue
             mic = from_pcm16(pcm)
-            if abs(captured - self._next) > RESYNC_SECONDS:  # else keep the reference continuous
+            if self._next == float("-inf"):
                 self._next = captured
+            self._next += self._timeline.jump(captured, self._next)  # else the reference stays continuous
             reference = self.record.span(self._next, len(mic), wait=REFERENCE_WAIT_SECONDS)
             residual = self.canceller.process(mic, reference)
             self._next += len(mic) / SAMPLE_RATE
