@@ -39,6 +39,14 @@ moving under load, the share of playing chunks with under 10 dB of reduction was
 half a second, 16% and 11% with a second."""
 DELAY_MARGIN = 2
 """Blocks of the filter kept before the found delay, so an early estimate still covers the echo."""
+BETTER = 0.5
+"""A filter moved after the echo must leave at most this share of what the one in use left over
+the window it was found in: one window in a few dozen finds a stray peak, some standing out 60
+times the rest (the user's voice over the narration in the listening benchmark)..."""
+PEAK_AGREEMENT = 4.0
+"""... and the echo found while the filter cancels must lie within this many samples of its
+strongest tap to be taken for where the filter has it (in the lab, within a sample, but for one
+stray 166 samples off)."""
 MIN_SHIFT = 0.25
 """Samples an echo the filter has lost must have moved by for the filter to be moved after it.
 Replaying a lab recording, a filter moved by the exact shift cancelled 28 dB at once, a quarter
@@ -92,8 +100,8 @@ class EchoCanceller:
         self.delay = 0
         """Bulk delay (samples, whole blocks) between the reference and its echo in the microphone."""
         self._max_delay = int(MAX_DELAY_SECONDS * rate) // block * block
-        self._history = np.zeros(self._max_delay + (partitions + 2) * block)  # reference, newest last
         self._window = int(DELAY_WINDOW_SECONDS * rate)
+        self._history = np.zeros(self._max_delay + (partitions + 2) * block + self._window)  # reference, newest last
         self._seen_mic: list[np.ndarray] = []
         self._seen_ref: list[np.ndarray] = []
         self._seen = 0
@@ -106,7 +114,8 @@ class EchoCanceller:
         """Smoothed echo reduction so far (dB), over blocks where the speaker was playing."""
         self.trained = False
         """The filter has reached CONVERGED_ERLE_DB since the delay was last set."""
-        self._candidate: int | None = None
+        self._last_found: float | None = None
+        """The echo's place found in the window before (estimate_delay's lag)."""
         self._aligned_to: float | None = None
         """Where the echo was (estimate_delay's lag) when the filter last cancelled it..."""
         self._aligned = self._weights.copy()
@@ -161,7 +170,8 @@ class EchoCanceller:
         Once the filter has learnt the room, an echo that moves (each output underrun delays it:
         in the looped lab, under load, by 2-70 ms at a time, 0.2 s over four minutes) is
         followed by moving the filter with it, to a fraction of a sample, instead of learning
-        the same room again for seconds. A filter still cancelling is left where it is unless
+        the same room again for seconds, if the moved filter would have cancelled the window
+        better. A filter still cancelling is left where it is unless
         the echo has left the first half of its reach. Whether it cancels is judged over the
         same window, not by erle_db, which stands still while the user seems to talk: an echo
         the filter has lost looks just so.
@@ -180,25 +190,25 @@ class EchoCanceller:
             return
         heard = np.concatenate(self._seen_mic)
         found = estimate_delay(heard, np.concatenate(self._seen_ref), self._max_delay)
-        cancelling = self.trained and float(np.sum(heard * heard)) >= CANCELLING * self._seen_left
+        left = self._seen_left
+        cancelling = self.trained and float(np.sum(heard * heard)) >= CANCELLING * left
         self._seen_mic, self._seen_ref, self._seen, self._seen_left = [], [], 0, 0.0
         if found is None:
             return
-        reach = len(self._weights) * self.block
+        last, self._last_found = self._last_found, found
         if cancelling:
-            if self.delay <= found <= self.delay + reach:  # else a stray peak: the echo is where it is cancelled
+            if abs(found - self.delay - self._peak()) <= PEAK_AGREEMENT:  # else a stray peak
                 self._aligned[:] = self._weights
                 self._aligned_delay, self._aligned_to, self._followed_to = self.delay, found, found
-                if found > self.delay + reach // 2:
+                if found > self.delay + len(self._weights) * self.block // 2:
                     self._follow(found)  # the same echo, recentred in the filter
             return
         if self.trained and self._aligned_to is not None:
             if abs(found - self._followed_to) >= MIN_SHIFT:
-                self._follow(found)
+                self._follow(found, heard, left)
             return
         delay = self._delay_for(found)
-        agreed = self._candidate is not None and abs(delay - self._candidate) <= self.block
-        self._candidate = delay
+        agreed = last is not None and abs(delay - self._delay_for(last)) <= self.block
         if abs(delay - self.delay) > DELAY_MARGIN * self.block and (agreed or not self.trained):
             self.delay = delay
             self._weights[:] = 0
@@ -215,18 +225,27 @@ class EchoCanceller:
         cancelled it."""
         return self._followed_to if self.trained and self._aligned_to is not None else None
 
+    def _peak(self) -> int:
+        """The filter in use's strongest tap: where, past the bulk delay, it takes the echo to be."""
+        taps = np.fft.irfft(self._weights, axis=1)[:, :self.block].reshape(-1)
+        return int(np.argmax(np.abs(taps)))
+
     def _delay_for(self, found: float) -> int:
         """The bulk delay (whole blocks) that puts an echo `found` samples late DELAY_MARGIN blocks
         into the filter."""
         return int(max(0, found // self.block - DELAY_MARGIN)) * self.block
 
-    def _follow(self, found: float) -> None:
+    def _follow(self, found: float, heard: np.ndarray | None = None, left: float = 0.0) -> None:
         """Both filters become the last one that cancelled, moved with the echo from where it was
         then to `found` samples late: the room is the same, only the echo's place changed. Always
-        from that filter as it was, so a stray estimate followed costs one window, not the room."""
+        from that filter as it was, so a stray estimate followed costs a window, not the room.
+        Given the window `heard` and what the filter in use `left` of it, only a move that would
+        have left less than BETTER of that is made."""
         delay = self._delay_for(found)
         moved_by = found - self._aligned_to
         moved = shifted_filter(self._aligned, moved_by - (delay - self._aligned_delay))
+        if heard is not None and self._would_leave(moved, delay, heard) >= BETTER * left:
+            return
         self._weights[:] = moved
         self._learning[:] = moved
         self.delay = delay
@@ -234,6 +253,16 @@ class EchoCanceller:
         self._see_reference_from_delay()
         if moved_by:
             self._reductions.clear()  # achieved with the echo where it was
+
+    def _would_leave(self, weights: np.ndarray, delay: int, heard: np.ndarray) -> float:
+        """Energy a filter `weights` at bulk `delay` would have left of `heard`, the microphone over
+        the window just seen (the reference over it is the newest in the history)."""
+        taps = np.fft.irfft(weights, axis=1)[:, :self.block].reshape(-1)
+        end = len(self._history) - delay
+        played = self._history[end - len(heard) - len(taps) + 1:end]
+        size = 1 << int(np.ceil(np.log2(len(played) + len(taps))))
+        echo = np.fft.irfft(np.fft.rfft(played, size) * np.fft.rfft(taps, size), size)[len(taps) - 1:len(played)]
+        return float(np.sum((heard - echo) ** 2))
 
     def _see_reference_from_delay(self) -> None:
         """The filter's recent reference spectra, rebuilt from the history at the current delay, so

@@ -58,6 +58,9 @@ MOVED_CLARITY = 12.0
 Over the same routine, the leftovers of a moved echo stood out 18-97 times the spread of the rest;
 the user's phrases, said where the narration was quiet or under it, at most 9.6 times (a stray
 peak elsewhere, which 4, the delay search's own figure, took for a moved echo in 10 of 42)."""
+NO_ECHO_DB = -120.0
+"""The echo estimate of a chunk when the speaker has not played for longer than an echo lasts
+(EchoCanceller.residual_echo 0): no echo, moved or not, can be in it."""
 HISTORY_CHUNKS = 100
 REFERENCE_WAIT_SECONDS = 0.25
 """How long a microphone chunk may wait for the output to hand over what it played meanwhile: far
@@ -143,7 +146,7 @@ class EchoFilteredAudio:
         found = estimate_delay(heard, np.concatenate([chunk.reference for chunk in chunks]),
                                int(MAX_DELAY_SECONDS * SAMPLE_RATE), min_clarity=MOVED_CLARITY)
         moved = found is not None and any(chunk.echo_at is not None and abs(found - chunk.echo_at) >= MOVED_SAMPLES
-                                          for chunk in spoken)
+                                          and chunk.echo_db > NO_ECHO_DB for chunk in spoken)
         return Verdict(loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not narration and not moved,
                        loudest, above_echo, narration, moved)
 
