@@ -90,7 +90,7 @@ class Verdict:
     """How far the phrase stood above the echo left in it."""
     follows_narration: bool
     echo_moved: bool
-    """The echo came from elsewhere than the canceller's filter was while the phrase was said."""
+    """The echo in the phrase came from elsewhere than where the canceller's filter had it."""
 
 
 class EchoFilteredAudio:
@@ -143,10 +143,10 @@ class EchoFilteredAudio:
         narration = _follows_narration(chunks, len(chunks) - len(phrase))
         said = {id(chunk) for chunk in spoken}  # only the phrase itself: before it, the echo may not have moved yet
         heard = np.concatenate([chunk.mic if id(chunk) in said else np.zeros_like(chunk.mic) for chunk in chunks])
-        found = estimate_delay(heard, np.concatenate([chunk.reference for chunk in chunks]),
-                               int(MAX_DELAY_SECONDS * SAMPLE_RATE), min_clarity=MOVED_CLARITY)
-        moved = found is not None and any(chunk.echo_at is not None and abs(found - chunk.echo_at) >= MOVED_SAMPLES
-                                          and chunk.echo_db > NO_ECHO_DB for chunk in spoken)
+        echo_at = estimate_delay(heard, np.concatenate([chunk.reference for chunk in chunks]),
+                                 int(MAX_DELAY_SECONDS * SAMPLE_RATE), min_clarity=MOVED_CLARITY)
+        moved = echo_at is not None and any(chunk.echo_at is not None and abs(echo_at - chunk.echo_at) >= MOVED_SAMPLES
+                                            and chunk.echo_db > NO_ECHO_DB for chunk in spoken)
         return Verdict(loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not narration and not moved,
                        loudest, above_echo, narration, moved)
 
