@@ -138,28 +138,37 @@ class EchoFilteredAudio:
         if not phrase:
             return Verdict(True, 0.0, float("inf"), False, False)
         loudest = max(chunk.level_db for chunk in phrase)
-        spoken = [chunk for chunk in phrase if chunk.level_db >= loudest - SPEECH_WITHIN_DB]
-        above_echo = float(np.median([chunk.level_db - chunk.echo_db for chunk in spoken]))
-        narration = _follows_narration(chunks, len(chunks) - len(phrase))
-        said = {id(chunk) for chunk in spoken}  # only the phrase itself: before it, the echo may not have moved yet
-        heard = np.concatenate([chunk.mic if id(chunk) in said else np.zeros_like(chunk.mic) for chunk in chunks])
-        echo_at = estimate_delay(heard, np.concatenate([chunk.reference for chunk in chunks]),
-                                 int(MAX_DELAY_SECONDS * SAMPLE_RATE), min_clarity=MOVED_CLARITY)
-        moved = echo_at is not None and any(chunk.echo_at is not None and abs(echo_at - chunk.echo_at) >= MOVED_SAMPLES
-                                            and chunk.echo_db > NO_ECHO_DB for chunk in spoken)
+        before_phrase = len(chunks) - len(phrase)
+        spoken = [index >= before_phrase and chunk.level_db >= loudest - SPEECH_WITHIN_DB
+                  for index, chunk in enumerate(chunks)]
+        above_echo = float(np.median([chunk.level_db - chunk.echo_db
+                                      for chunk, said in zip(chunks, spoken, strict=True) if said]))
+        references = np.concatenate([chunk.reference for chunk in chunks])
+        narration = _follows_narration(chunks, before_phrase, references)
+        moved = _echo_moved(chunks, spoken, references)
         return Verdict(loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not narration and not moved,
                        loudest, above_echo, narration, moved)
 
 
-def _follows_narration(chunks: list[_Chunk], before_phrase: int) -> bool:
+def _follows_narration(chunks: list[_Chunk], before_phrase: int, references: np.ndarray) -> bool:
     """Whether the phrase still follows what the speaker played just before and while it was said
     (the canceller has lost the room for a moment: a stall moved the echo), whatever the levels say."""
-    references = np.concatenate([chunk.reference for chunk in chunks])
     if float(np.mean(references * references)) < QUIET_REFERENCE:
         return False
     residual = np.concatenate([np.zeros(sum(len(chunk.residual) for chunk in chunks[:before_phrase]))]
                               + [chunk.residual for chunk in chunks[before_phrase:]])
     return follows_reference(residual, references, int(MAX_DELAY_SECONDS * SAMPLE_RATE)) >= NARRATION_SHARE
+
+
+def _echo_moved(chunks: list[_Chunk], spoken: list[bool], references: np.ndarray) -> bool:
+    """Whether the echo in the spoken chunks came from elsewhere than where the canceller's filter
+    had it then (only the phrase itself is searched: before it, the echo may not have moved yet)."""
+    heard = np.concatenate([chunk.mic if said else np.zeros_like(chunk.mic)
+                            for chunk, said in zip(chunks, spoken, strict=True)])
+    echo_at = estimate_delay(heard, references, int(MAX_DELAY_SECONDS * SAMPLE_RATE), min_clarity=MOVED_CLARITY)
+    return echo_at is not None and any(
+        said and chunk.echo_at is not None and abs(echo_at - chunk.echo_at) >= MOVED_SAMPLES and chunk.echo_db > NO_ECHO_DB
+        for chunk, said in zip(chunks, spoken, strict=True))
 
 
 def _db(power: float) -> float:
