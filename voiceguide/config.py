@@ -27,7 +27,7 @@ class Verbosity(str, enum.Enum):
     TONES = "tones"
 
 
-ENGINES = ("auto", "vosk", "pocketsphinx", "none")
+ENGINES = ("auto", "whisper", "vosk", "pocketsphinx", "none")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class TimingSettings:
 class RecognizerSettings:
     engine: str
     model: str
-    """Folder of a vosk model; empty to search the models folders."""
+    """Folder of a vosk or Whisper (CTranslate2) model; empty to search the models folders."""
     wake_word: str
 
 

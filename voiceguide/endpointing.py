@@ -47,13 +47,15 @@ class Endpointer:
         self._window: collections.deque[tuple[bytes, bool]] = collections.deque(maxlen=self._size)
         self._frames_seen = 0
         self.in_speech = False
+        self.voiced = False
+        """The detector's verdict on the last frame."""
         self.speech_start: float | None = None
         """Seconds into the stream where the current (or last) utterance's audio begins."""
 
     def process(self, frame: bytes) -> bytes | None:
         """The audio to decode for this frame: on opening, the window up to and including it;
         within an utterance, the frame itself (also the one that closes it); otherwise None."""
-        voiced = self._is_speech(frame)
+        voiced = self.voiced = self._is_speech(frame)
         self._window.append((frame, voiced))
         self._frames_seen += 1
         if not self.in_speech:

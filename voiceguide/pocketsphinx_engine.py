@@ -11,7 +11,7 @@ not as "stop", "wait" and "next". One number, COMMAND_SHARE, the prior that an u
 command, sets the balance; it was chosen on the real recordings in shared/speech (see
 benchmarks/listening.py and tests/test_pocketsphinx_engine.py).
 
-Utterances are cut by endpointing.py from pocketsphinx's voice-activity detector; the listener
+Utterances are cut by endpointing.py from WebRTC's voice-activity detector (voice_activity.py); the listener
 may close one sooner through `finish` when the speaker pauses.
 """
 
@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from voiceguide.commands import Vocabulary, named_words, normalise
-from voiceguide.endpointing import Endpointer
-from voiceguide.recognition import SAMPLE_RATE, Heard, RecognizerUnavailable
+from voiceguide.recognition import Heard, RecognizerUnavailable
+from voiceguide.voice_activity import speech_endpointer
 
 COMMAND_SHARE = 0.05
 """Prior probability that an utterance is a command rather than other words. Through the whole
@@ -151,8 +151,7 @@ class PocketsphinxEngine:
                                            lm=str(language_model), logfn=os.devnull)
             except Exception as exc:  # noqa: BLE001 - the binding raises RuntimeError with no detail
                 raise RecognizerUnavailable(f"cannot load the pocketsphinx English model ({exc})") from None
-        vad = ps.Vad(ps.Vad.LOOSE, SAMPLE_RATE)
-        self._endpointer = Endpointer(vad.is_speech, vad.frame_bytes, vad.frame_length)
+        self._endpointer = speech_endpointer()
         self._pending = b""
         self._utterance_start: float | None = None
         self.description = "pocketsphinx, built-in US English model"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from voiceguide import paths
+from voiceguide import paths, whisper_model
 from voiceguide.commands import Vocabulary
 from voiceguide.config import Config
 from voiceguide.recognition import Engine, RecognizerUnavailable
@@ -39,27 +39,56 @@ def make_engine(config: Config, model: Path | None = None, *, other_words: Itera
                 answers: bool = False) -> Engine:
     """The engine the config asks for; raises RecognizerUnavailable saying why not.
 
-    With `engine: auto` a vosk model that is found is used, else (or if it fails to load) the
-    pocketsphinx model built into its wheel; `notes` hears why a choice was passed over.
-    `other_words` (the narration's words) help an engine tell them from commands. `vocabulary`
-    replaces the config's commands (the recorder listens for its own few words); `answers`: the
-    engine hears answers to a question just asked, which an engine may expect more readily.
+    With `engine: auto`: a model named in the config (or `model`) is used; else for English the
+    Whisper model, then a vosk model that knows the phrases, then the pocketsphinx model built
+    into its wheel; `notes` hears why a choice was passed over. `other_words` (the narration's
+    words) help pocketsphinx tell them from commands. `vocabulary` replaces the config's commands
+    (the recorder listens for its own few words); `answers`: the engine hears answers to a
+    question just asked, which pocketsphinx may expect more readily.
     """
     vocabulary = vocabulary or config.vocabulary()
     engine = config.recognizer.engine
     if engine == "none":
         raise RecognizerUnavailable("voice control is switched off (recognizer.engine: none)")
     wake = tuple(config.recognizer.wake_word.split()) if config.recognizer.wake_word else ()
+    named = model or (Path(config.recognizer.model).expanduser() if config.recognizer.model else None)
     if engine == "pocketsphinx":
         return _pocketsphinx(vocabulary, wake, other_words, answers)
-    if engine == "vosk" or model is not None:
-        return _vosk(config, vocabulary, model, wake, required=True)
+    if engine == "whisper":
+        return _whisper(vocabulary, wake, named)
+    if named is not None and whisper_model.is_whisper_folder(named) and engine == "auto":
+        return _whisper(vocabulary, wake, named)
+    if engine == "vosk" or named is not None:
+        return _vosk(config, vocabulary, named, wake, required=True)
+    if is_english(config.language):
+        try:
+            return _whisper(vocabulary, wake, None)
+        except RecognizerUnavailable as problem:
+            notes(f"{problem}; using another engine")
     try:
-        found = _vosk(config, vocabulary, model, wake, required=False)
+        found = _vosk(config, vocabulary, None, wake, required=False)
     except RecognizerUnavailable as problem:
         notes(f"{problem}; using pocketsphinx instead")
         found = None
     return found or _pocketsphinx(vocabulary, wake, other_words, answers)
+
+
+def is_english(language: str) -> bool:
+    """Whisper tiny.en hears English only."""
+    return language.lower() == "en" or language.lower().startswith("en-")
+
+
+def _whisper(vocabulary: Vocabulary, wake: tuple[str, ...], named: Path | None) -> Engine:
+    from voiceguide.whisper_engine import WhisperEngine
+
+    if named is not None:
+        if not whisper_model.is_whisper_folder(named):
+            raise RecognizerUnavailable(f"no Whisper model (model.bin and tokenizer.json) in {named}")
+        return WhisperEngine(named, vocabulary, extra_words=wake, pinned=False)
+    found = whisper_model.find_model()
+    if found is None:
+        raise RecognizerUnavailable("the Whisper model is not installed (`voiceguide model download` fetches it)")
+    return WhisperEngine(found, vocabulary, extra_words=wake)
 
 
 def _vosk(config: Config, vocabulary: Vocabulary, model: Path | None, wake: tuple[str, ...], *,

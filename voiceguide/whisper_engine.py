@@ -1,0 +1,191 @@
+"""The Whisper engine: OpenAI's Whisper tiny.en run with CTranslate2, English commands from real voices.
+
+The only module that imports ctranslate2 and tokenizers. Whisper transcribes whole utterances,
+so this engine cuts them itself (voice_activity.py) and transcribes each one when it closes, on
+its own or when the listener hears the speaker pause. On the real recordings in shared/speech it
+understands about nine commands in ten where pocketsphinx understands six
+(shared/recognizer-notes.md; benchmarks/listening.py measures it as `play` runs it). What made
+the difference there, each measured:
+
+- an 8 s window instead of Whisper's 30 s (an eighth of the work, the same words; at 3 s the
+  decoder repeats itself), greedy decoding, int8 weights, one thread;
+- no transcription of blips under MIN_SPEECH_SECONDS (clicks and breaths: most utterances in a
+  quiet room, and most of the work, and never a command);
+- a result that is not a phrase is held for HOLD_SECONDS, and if the speaker goes on within
+  that time the two are transcribed again joined: the listener's pause rule cuts "sto-p" at the
+  closure before the "p", and the first half alone is heard as "start";
+- digits written as words ("5" is "five") and one phrase said over and over taken once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.clips import from_pcm16
+from voiceguide.commands import Vocabulary, normalise
+from voiceguide.log_mel import log_mel
+from voiceguide.recognition import SAMPLE_RATE, Heard, RecognizerUnavailable
+from voiceguide.voice_activity import speech_endpointer
+from voiceguide.whisper_model import verify
+
+WINDOW_SECONDS = 8.0
+"""The encoder's window: an utterance is padded with silence to this length."""
+MIN_SPEECH_SECONDS = 0.12
+"""Utterances with less voiced audio than this are not transcribed."""
+HOLD_SECONDS = 0.4
+"""How long a result that is no phrase waits for the speaker to go on (then it is transcribed
+again joined with what follows). 0.3 s lost two "stop"s in 33 in the notes' measurement."""
+MAX_UTTERANCE_SECONDS = 3.0
+"""Only the last this many seconds of an utterance are kept: every phrase fits with room to
+spare, and in steady noise, where the detector hears speech everywhere, the command is at the end."""
+MAX_TOKENS = 24
+"""A command is a few tokens; a longer transcript is talk, and stopping early saves the work."""
+DIGITS = {str(number): word for number, word in enumerate(
+    "zero one two three four five six seven eight nine ten".split())}
+"""Whisper writes numbers as digits; the vocabulary has them as words."""
+
+
+def _runtime():
+    try:
+        import ctranslate2
+        import tokenizers
+    except ImportError as exc:
+        raise RecognizerUnavailable(f"the Whisper runtime is not installed ({exc.name}; pip install ctranslate2 "
+                                    "tokenizers)") from None
+    return ctranslate2, tokenizers
+
+
+def words_of(text: str) -> str:
+    """A transcript as the vocabulary spells phrases: normalised, digits as words, and a phrase
+    repeated back to back ("no no", "star star star") said once."""
+    words = [DIGITS.get(word, word) for word in normalise(text.replace("-", " ")).split()]
+    for size in range(1, len(words) // 2 + 1):
+        if len(words) % size == 0 and words == words[:size] * (len(words) // size):
+            return " ".join(words[:size])
+    return " ".join(words)
+
+
+@dataclass
+class _Held:
+    """A result that is not a phrase, waiting to be joined with what the speaker says next."""
+
+    audio: bytes
+    until: float
+    """Engine time after which, if the speaker has not gone on, it is given up."""
+    text: str
+    end: float
+    since: bytearray = field(default_factory=bytearray)
+    """Every frame heard since, so the join is the stream as it was."""
+
+
+class WhisperEngine:
+    name = "whisper"
+
+    def __init__(self, folder: Path, vocabulary: Vocabulary, extra_words: tuple[str, ...] = (), *,
+                 pinned: bool = True):
+        """`pinned`: the folder should hold the pinned tiny.en files (whisper_model.py), checked
+        before loading; a folder the user named may hold another conversion."""
+        ctranslate2, tokenizers = _runtime()
+        if pinned:
+            verify(folder)
+        try:
+            self._model = ctranslate2.models.Whisper(str(folder), device="cpu", compute_type="int8",
+                                                     intra_threads=1, inter_threads=1)
+            self._tokenizer = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise RecognizerUnavailable(f"cannot load the Whisper model in {folder} ({exc})") from None
+        self._storage = ctranslate2.StorageView
+        special = ["<|startoftranscript|>", "<|en|>", "<|transcribe|>", "<|notimestamps|>"]
+        if not self._model.is_multilingual:
+            special = [special[0], special[-1]]
+        self._prompt = [self._tokenizer.token_to_id(token) for token in special]
+        self._end_of_text = self._tokenizer.token_to_id("<|endoftext|>")
+        if None in self._prompt or self._end_of_text is None:
+            raise RecognizerUnavailable(f"{folder} does not hold a Whisper tokenizer")
+        self._vocabulary, self._wake = vocabulary, " ".join(extra_words)
+        self._endpointer = speech_endpointer()
+        self._frame_seconds = self._endpointer.frame_bytes / 2 / SAMPLE_RATE
+        self._pending = b""
+        self._time = 0.0  # engine time: the end of the last frame taken in
+        self._utterance = bytearray()
+        self._voiced_seconds = 0.0
+        self._last_voiced = 0.0
+        self._held: _Held | None = None
+        self.description = "Whisper tiny.en (CTranslate2), English" if pinned else f"Whisper, model {folder}"
+
+    def accept(self, pcm: bytes, at: float) -> list[Heard]:
+        self._pending += pcm
+        size = self._endpointer.frame_bytes
+        whole = len(self._pending) - len(self._pending) % size
+        frames, self._pending = self._pending[:whole], self._pending[whole:]
+        heard: list[Heard] = []
+        for offset in range(0, len(frames), size):
+            frame = frames[offset:offset + size]
+            self._time += self._frame_seconds
+            was_open = self._endpointer.in_speech
+            audio = self._endpointer.process(frame)
+            if self._held is not None:
+                self._held.since += frame
+                if len(self._held.since) > 2 * SAMPLE_RATE * (HOLD_SECONDS + MAX_UTTERANCE_SECONDS):
+                    self._held = None  # the speaker went on far too long for one phrase
+            if audio is None:
+                continue
+            if not was_open:
+                self._utterance, self._voiced_seconds = bytearray(), 0.0
+                heard.append(Heard("…", final=False, at=at))  # words to come: the listener may close it
+            self._keep(audio)
+            if self._endpointer.voiced:
+                self._voiced_seconds += self._frame_seconds
+                self._last_voiced = self._time
+            if not self._endpointer.in_speech:
+                heard += self._close(at)
+        if self._held is not None and not self._endpointer.in_speech and self._time > self._held.until:
+            heard.append(Heard(self._held.text, final=True, at=at, end=self._held.end))
+            self._held = None
+        return heard
+
+    def finish(self, at: float) -> list[Heard]:
+        if not self._endpointer.in_speech:
+            return []
+        self._endpointer.end()
+        return self._close(at)
+
+    def _keep(self, audio: bytes) -> None:
+        self._utterance += audio
+        excess = len(self._utterance) - int(MAX_UTTERANCE_SECONDS * SAMPLE_RATE) * 2
+        if excess > 0:
+            del self._utterance[:excess]
+
+    def _close(self, at: float) -> list[Heard]:
+        held, self._held = self._held, None
+        if held is not None:  # even a blip: it may be the release of the "p" in "stop"
+            joined = self.transcribe(held.audio + bytes(held.since))
+            if self._is_phrase(joined):
+                return [Heard(joined, final=True, at=at, end=self._last_voiced)]
+        if self._voiced_seconds < MIN_SPEECH_SECONDS:
+            return []
+        text = self.transcribe(bytes(self._utterance))
+        if self._is_phrase(text):
+            return [Heard(text, final=True, at=at, end=self._last_voiced)]
+        if text:
+            self._held = _Held(bytes(self._utterance), self._last_voiced + HOLD_SECONDS, text, self._last_voiced)
+        return []
+
+    def _is_phrase(self, text: str) -> bool:
+        """Whether the words mean something to the vocabulary (after the wake word, if one is set)."""
+        if self._wake:
+            if not text.startswith(self._wake + " "):
+                return False
+            text = text[len(self._wake) + 1:]
+        return self._vocabulary.match(text) is not None
+
+    def transcribe(self, pcm: bytes) -> str:
+        """The words in 16-bit PCM audio (its last WINDOW_SECONDS), as words_of spells them."""
+        samples = from_pcm16(pcm)[-int(WINDOW_SECONDS * SAMPLE_RATE):]
+        features = self._storage.from_array(np.ascontiguousarray(log_mel(samples, WINDOW_SECONDS)[None]))
+        result = self._model.generate(features, [self._prompt], beam_size=1, max_length=MAX_TOKENS)[0]
+        return words_of(self._tokenizer.decode([token for token in result.sequences_ids[0]
+                                                if token < self._end_of_text]))
