@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from conftest import SIMPLE, play_script, program_for, routine_from
-from voiceguide.commands import Command as C
+from voiceguide.commands import Command as C, Order
 from voiceguide.cues import Count, Role, Say, ToneKind
 from voiceguide.planner import Place
 from voiceguide.routine import Intensity
-from voiceguide.session import ACCEPT_GAP, Mode
+from voiceguide.session import ACCEPT_GAP, LATE_SECONDS, UNDO_SECONDS, Mode, Said
 from voiceguide.timeline import Wording
 
 
@@ -194,6 +194,55 @@ def test_undo_puts_back_the_place_before_a_misheard_next(simple, config, baselin
     assert run.recording.said(after=t9 + 1.0)[:3] == ["Undone.", "From 9.", "Ready, and"]
     assert [c.number for _, c in run.recording.counts(after=t9 + 1)][:2] == [9, 10]
     assert 1 not in run.session.skipped
+
+
+def test_undo_takes_back_only_a_command_given_moments_before(simple, config, baseline):
+    """A "no" long after a "next" (a cough, a word to someone else) must not jump back a whole step."""
+    t9 = count_times(baseline, 9)
+    late = play_script(simple, config, [(t9 + 0.3, C.NEXT), (t9 + 0.3 + UNDO_SECONDS + 5, C.UNDO)],
+                       until=t9 + UNDO_SECONDS + 20)
+    assert Said.NOTHING_TO_UNDO in late.recording.said()
+    assert "Undone." not in late.recording.said()
+    assert 1 in late.session.skipped
+    # said in time but decided late: the moment it was said counts
+    spoken = Order(C.UNDO, said=t9 + 0.3 + UNDO_SECONDS - 1)
+    in_time = play_script(simple, config, [(t9 + 0.3, C.NEXT), (t9 + 0.3 + UNDO_SECONDS + 0.5, spoken)],
+                          until=t9 + UNDO_SECONDS + 20)
+    assert "Undone." in in_time.recording.said() and 1 not in in_time.session.skipped
+
+
+def test_a_next_decided_after_the_player_moved_on_is_not_obeyed(simple, config, baseline):
+    """Said at the last count of the set, recognised after the rest began: obeyed, it would skip
+    the step after the one the user meant. Said and decided within the same set: obeyed."""
+    last = max(c.target for _, c in baseline.recording.counts(before=200) if c.number == 1)
+    t_last = count_times(baseline, last)
+    said = Order(C.NEXT, said=t_last + 0.2)
+    late = play_script(simple, config, [(t_last + 0.2 + LATE_SECONDS + 1.5, said)], until=t_last + 30)
+    assert Said.TOO_LATE in late.recording.said()
+    assert late.session.skipped == set()
+    t3 = count_times(baseline, 3)
+    same_set = play_script(simple, config, [(t3 + 0.1 + LATE_SECONDS + 0.3, Order(C.NEXT, said=t3 + 0.1))],
+                           until=t3 + 10)
+    assert Said.TOO_LATE not in same_set.recording.said() and 1 in same_set.session.skipped
+
+
+def test_pause_and_stop_are_obeyed_however_late(simple, config, baseline):
+    t5 = count_times(baseline, 5)
+    run = play_script(simple, config, [(t5 + 3.0, Order(C.PAUSE, said=t5 - 2.0))], until=t5 + 10)
+    assert run.session.mode is Mode.PAUSED
+    assert Said.TOO_LATE not in run.recording.said()
+
+
+def test_no_to_the_stop_question_carries_on(simple, config, baseline):
+    """"No" (an undo phrase) is the natural answer to "do you want to end the session?"; it left the
+    session silent, playing nothing, until another command came."""
+    t5 = count_times(baseline, 5)
+    run = play_script(simple, config, [(t5 + 0.1, C.STOP), (t5 + 3, C.UNDO)], until=t5 + 20)
+    assert run.session.mode is Mode.PLAYING
+    assert run.recording.said(after=t5 + 3)[:2] == [Said.CARRYING_ON, "From 5."]
+    assert [c.number for _, c in run.recording.counts(after=t5 + 3)][:3] == [5, 6, 7]
+    paused = play_script(simple, config, [(t5 + 0.1, C.PAUSE), (t5 + 2, C.STOP), (t5 + 4, C.UNDO)], until=t5 + 20)
+    assert paused.session.mode is Mode.PAUSED and paused.recording.counts(after=t5 + 0.2) == []
 
 
 def test_undo_restores_the_tempo(simple, config, baseline):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 
 
 class Command(str, enum.Enum):
@@ -26,6 +27,15 @@ class Command(str, enum.Enum):
     UNDO = "undo"
     STATUS = "status"
     HELP = "help"
+
+
+@dataclass(frozen=True)
+class Order:
+    """A command on its way to the session: a key's at once, a spoken one with when it was said
+    (on the session's clock), since recognising it takes time and the session may have moved on."""
+
+    command: Command
+    said: float | None = None
 
 
 _PUNCTUATION = re.compile(r"[^\w\s']+")

@@ -242,7 +242,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     def on_command(command: Command, outcome: Outcome) -> None:
         recorder.commands[command.value] += 1
         if tracer is not None:
-            tracer.command(command, clock.now())
+            tracer.command(command, clock.now(), outcome)
         view.command(command, outcome)
 
     def run_session() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from voiceguide.clock import Clock, VirtualClock
-from voiceguide.commands import Command
+from voiceguide.commands import Command, Order
 from voiceguide.session import Outcome, Session
 
 
@@ -21,7 +21,7 @@ class InboxExhausted(Exception):
 
 
 class Inbox(Protocol):
-    def wait(self, deadline: float | None) -> Command | None:
+    def wait(self, deadline: float | None) -> Order | None:
         """The next command, or None once `deadline` passes (None: wait for a command)."""
 
 
@@ -30,12 +30,13 @@ class CommandInbox:
 
     def __init__(self, clock: Clock):
         self.clock = clock
-        self._queue: queue.Queue[Command] = queue.Queue()
+        self._queue: queue.Queue[Order] = queue.Queue()
 
-    def put(self, command: Command) -> None:
-        self._queue.put(command)
+    def put(self, command: Command, said: float | None = None) -> None:
+        """`said`: when a spoken command was said (the clock's time), if it was."""
+        self._queue.put(Order(command, said))
 
-    def wait(self, deadline: float | None) -> Command | None:
+    def wait(self, deadline: float | None) -> Order | None:
         timeout = None if deadline is None else max(0.0, deadline - self.clock.now())
         try:
             return self._queue.get(timeout=timeout)
@@ -44,17 +45,18 @@ class CommandInbox:
 
 
 class ScriptedInbox:
-    """Commands at chosen instants of virtual time; moves the clock as the session waits."""
+    """Commands at chosen instants of virtual time; moves the clock as the session waits. A
+    spoken command decided late is an Order with the time it was said."""
 
-    def __init__(self, clock: VirtualClock, script: Iterable[tuple[float, Command]]):
+    def __init__(self, clock: VirtualClock, script: Iterable[tuple[float, Command | Order]]):
         self.clock = clock
         self.script = sorted(script, key=lambda entry: entry[0])
 
-    def wait(self, deadline: float | None) -> Command | None:
+    def wait(self, deadline: float | None) -> Order | None:
         if self.script and (deadline is None or self.script[0][0] <= deadline):
             at, command = self.script.pop(0)
             self.clock.advance_to(at)
-            return command
+            return command if isinstance(command, Order) else Order(command)
         if deadline is None:
             raise InboxExhausted
         self.clock.advance_to(deadline)
@@ -77,12 +79,12 @@ def run(session: Session, clock: Clock, inbox: Inbox, *, refresh: float | None =
             if refresh is not None:
                 wake = clock.now() + refresh
                 deadline = wake if deadline is None else min(deadline, wake)
-            command = inbox.wait(deadline)
+            order = inbox.wait(deadline)
             now = clock.now()
-            if command is not None:
-                outcome = session.handle(command, now)
+            if order is not None:
+                outcome = session.handle(order.command, now, said=order.said)
                 if on_command:
-                    on_command(command, outcome)
+                    on_command(order.command, outcome)
             session.advance(now)
             if on_tick:
                 on_tick(now)

@@ -24,6 +24,18 @@ from voiceguide.timeline import (WORK_SEGMENTS, CountSegment, PartKind, Program,
 
 ACCEPT_GAP = 0.12
 """Seconds between the accept tone and what is said after it, so the two never overlap."""
+LATE_SECONDS = 1.0
+"""A spoken command decided this long after it was said is late: if the player has moved on
+meanwhile (into another set, hold, rest, run of sentences or step), one that acts on the place
+(LATE_DROPPED) would act on the wrong one, so it is not obeyed and the user is asked to say it
+again."""
+LATE_DROPPED = frozenset({Command.NEXT, Command.PREVIOUS, Command.REPEAT, Command.MORE, Command.ENOUGH})
+"""Pause, resume, stop, the pace, status and help mean the same late as at once; undo has its own
+window (UNDO_SECONDS)."""
+UNDO_SECONDS = 10.0
+"""Undo takes back only a command given this recently before it was said: it is for a command
+misheard or mis-said just now, never for one from minutes ago (a cough taken for "no" must not
+undo the step the user chose long before)."""
 MAX_TEMPO_FACTOR = 2.0
 MIN_TEMPO_FACTOR = 0.5
 
@@ -38,6 +50,7 @@ class Said:
     STARTING_OVER = "Starting from the beginning."
     UNDONE = "Undone."
     NOTHING_TO_UNDO = "There is nothing to undo."
+    TOO_LATE = "I heard that too late. Say it again if you still want it."
     SLOWER = "A little slower."
     FASTER = "A little faster."
     ENDED = "Session ended. Your place is saved."
@@ -89,6 +102,8 @@ class _Snapshot:
     place: Place
     tempo_factor: float
     targets: dict
+    at: float
+    """When the command it was taken before was obeyed."""
 
 
 class Session:
@@ -111,6 +126,7 @@ class Session:
         self.skipped: set[int] = set()
         self.commands_used: list[Command] = []
         self._committed_at = 0.0
+        self._moved_at = -math.inf  # when the place last entered a new sentence, set, hold or step
         self._ticking = False
         self._plan: list[PlanItem] = []
         self._emit = 0
@@ -161,17 +177,21 @@ class Session:
                 self.sink(item.cue, item.at)
             self._emit += 1
 
-    def handle(self, command: Command, now: float) -> Outcome:
-        """Act on a command at once; returns what was done."""
+    def handle(self, command: Command, now: float, said: float | None = None) -> Outcome:
+        """Act on a command at once; returns what was done. `said`: when a spoken command was said,
+        if it was decided later (LATE_SECONDS)."""
         self.advance(now)
         if self.mode is Mode.FINISHED:
             return Outcome(False, "The session has ended.")
         self.commands_used.append(command)
+        said = now if said is None else min(said, now)
+        if command in LATE_DROPPED and now - said > LATE_SECONDS and self._moved_at > said:
+            return self._tell_briefly(now, Said.TOO_LATE, accepted=False)
         if self.mode is Mode.CONFIRM_STOP:
-            return self._answer_stop(command, now)
+            return self._answer_stop(command, now, said)
         if self.mode is Mode.OFFER:
             return self._answer_offer(command, now)
-        return self._dispatch(command, now)
+        return self._dispatch(command, now, said)
 
     # -- what the user is told -----------------------------------------------------------------
 
@@ -209,7 +229,7 @@ class Session:
 
     # -- commands by state ---------------------------------------------------------------------
 
-    def _dispatch(self, command: Command, now: float) -> Outcome:
+    def _dispatch(self, command: Command, now: float, said: float) -> Outcome:
         playing = self.mode is Mode.PLAYING
         if command is Command.PAUSE:
             return self._pause(now) if playing else Outcome(False, "Already paused.")
@@ -222,17 +242,17 @@ class Session:
         if command is Command.HELP:
             return self._tell(now, self._help_text())
         if command is Command.UNDO:
-            return self._undo(now)
+            return self._undo(now, said)
         handler = {Command.NEXT: self._next, Command.PREVIOUS: self._previous, Command.REPEAT: self._repeat,
                    Command.SLOWER: self._slower, Command.FASTER: self._faster, Command.MORE: self._more,
                    Command.ENOUGH: self._enough}[command]
-        snapshot = _Snapshot(self.current_place(now), self.pace.tempo_factor, dict(self.pace.targets))
+        snapshot = _Snapshot(self.current_place(now), self.pace.tempo_factor, dict(self.pace.targets), now)
         outcome = handler(now)
         if outcome.accepted:
             self._history.append(snapshot)
         return outcome
 
-    def _answer_stop(self, command: Command, now: float) -> Outcome:
+    def _answer_stop(self, command: Command, now: float, said: float) -> Outcome:
         if command is Command.STOP:
             self.mode = Mode.FINISHED
             self._clear_plan()
@@ -245,6 +265,8 @@ class Session:
             return self._answer_offer(command, now)
         if command is Command.RESUME:
             return self._resume(now, preamble=(Said.CARRYING_ON,))
+        if command is Command.UNDO:  # "no": do not end the session
+            return self._resume(now, preamble=(Said.CARRYING_ON,)) if before is Mode.PLAYING else self._pause(now)
         if command is Command.PAUSE:
             return self._pause(now)
         if before is Mode.PLAYING:
@@ -252,7 +274,7 @@ class Session:
                 self._resume(now)  # these adjust a running plan
             else:
                 self.mode = Mode.PLAYING  # every other command re-plans from the place itself
-        return self._dispatch(command, now)
+        return self._dispatch(command, now, said)
 
     def _answer_offer(self, command: Command, now: float) -> Outcome:
         if command is Command.RESUME:
@@ -357,8 +379,8 @@ class Session:
             return self._end_now(now)
         return self._play(Place(place.part + 1, 0, 0), now, note="Moving on.")
 
-    def _undo(self, now: float) -> Outcome:
-        if not self._history:
+    def _undo(self, now: float, said: float) -> Outcome:
+        if not self._history or said - self._history[-1].at > UNDO_SECONDS:
             return self._tell_briefly(now, Said.NOTHING_TO_UNDO, accepted=False)
         snapshot = self._history.pop()
         self.pace.tempo_factor = snapshot.tempo_factor
@@ -476,6 +498,8 @@ class Session:
         self._move_to(self.current_place(now), now, ticking=False)
 
     def _move_to(self, place: Place, at: float, ticking: bool) -> None:
+        if (place.part, place.segment) != (self.place.part, self.place.segment):
+            self._moved_at = at
         self.place, self._committed_at, self._ticking = place, at, ticking
         if place == finished_place(self.program):
             self.mode = Mode.FINISHED

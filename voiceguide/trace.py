@@ -11,6 +11,7 @@ from typing import TextIO
 
 from voiceguide.commands import Command
 from voiceguide.cues import Count, Cue, Say, Tone
+from voiceguide.session import Outcome
 
 
 class Trace:
@@ -27,8 +28,9 @@ class Trace:
             record.update(kind=cue.kind.value)
         self._write(record)
 
-    def command(self, command: Command, now: float) -> None:
-        self._write({"at": round(now, 6), "command": command.value})
+    def command(self, command: Command, now: float, outcome: Outcome) -> None:
+        self._write({"at": round(now, 6), "command": command.value, "accepted": outcome.accepted,
+                     "note": outcome.note})
 
     def heard(self, record: dict, now: float) -> None:
         """A phrase the listener heard, obeyed or not (the record says which, and why)."""

@@ -25,7 +25,7 @@ from voiceguide.clips import from_pcm16, pcm16
 from voiceguide.commands import Command
 from voiceguide.config import Config
 from voiceguide.echo import MAX_DELAY_SECONDS, QUIET_REFERENCE, EchoCanceller, estimate_delay, follows_reference
-from voiceguide.listener import Detection, PhraseDecider, detections
+from voiceguide.listener import CHUNK_SECONDS, Detection, PhraseDecider, detections
 from voiceguide.playback_record import PlaybackRecord, SteadyTimeline
 from voiceguide.recognition import SAMPLE_RATE, Engine, RecognizerUnavailable
 from voiceguide.recognizers import make_engine
@@ -61,6 +61,8 @@ peak elsewhere, which 4, the delay search's own figure, took for a moved echo in
 NO_ECHO_DB = -120.0
 """The echo estimate of a chunk when the speaker has not played for longer than an echo lasts
 (EchoCanceller.residual_echo 0): no echo, moved or not, can be in it."""
+REPORT_SECONDS = 2.0
+"""How often `play --trace` is told how far behind the microphone the listener is."""
 HISTORY_CHUNKS = 100
 REFERENCE_WAIT_SECONDS = 0.25
 """How long a microphone chunk may wait for the output to hand over what it played meanwhile: far
@@ -107,14 +109,16 @@ class EchoFilteredAudio:
         self.record = record
         self.canceller = canceller or EchoCanceller()
         self.captured = 0.0
-        """Monotonic time of the latest chunk taken in: how far behind the listener is."""
+        """Monotonic time of the latest chunk's first sample: how far behind the listener is."""
+        self.at = 0.0
+        """Stream time at the end of the latest chunk."""
         self._next = float("-inf")  # where the reference continues, on the monotonic clock
         self._timeline = SteadyTimeline()  # the microphone's times jump when it drops samples
         self._chunks: collections.deque[_Chunk] = collections.deque(maxlen=HISTORY_CHUNKS)
 
     def __call__(self, chunks: Iterable[tuple[bytes, float, float]]) -> Iterator[tuple[bytes, float]]:
         for pcm, at, captured in chunks:
-            self.captured = captured
+            self.captured, self.at = captured, at
             if self.record is None:
                 yield pcm, at
                 continue
@@ -128,6 +132,12 @@ class EchoFilteredAudio:
             self._chunks.append(_Chunk(at, mic, residual, reference, _db(float(np.mean(residual * residual))),
                                        _db(self.canceller.residual_echo), self.canceller.echo_position))
             yield pcm16(residual).tobytes(), at
+
+    def said_at(self, found: Detection) -> float:
+        """When (monotonic) the phrase ended in the room, from where it ended in the stream."""
+        end = found.audio_end if found.audio_end is not None else found.detected
+        chunk_start = self.at - CHUNK_SECONDS
+        return self.captured + (min(end, self.at) - chunk_start)
 
     def judge(self, found: Detection) -> Verdict:
         """Whether to obey a phrase, with the figures behind it; ask as each phrase is decided
@@ -178,13 +188,15 @@ def _db(power: float) -> float:
 class VoiceControl:
     """Listens on a thread and puts each command it hears into the session's inbox."""
 
-    def __init__(self, config: Config, put: Callable[[Command], None], *, record: PlaybackRecord | None,
+    def __init__(self, config: Config, put: Callable[[Command, float], None], *, record: PlaybackRecord | None,
                  narration: Iterable[str], warn: Callable[[str], None],
                  notes: Callable[[str], None] = lambda note: None, device: str = "",
                  trace: Callable[[dict], None] | None = None):
         """Raises RecognizerUnavailable or AudioUnavailable (with the reason) if it cannot listen.
 
-        `trace` receives every phrase heard, obeyed or not, with why (for `play --trace`).
+        `put` takes each command with when it was said (monotonic): the session decides what a
+        late one still means. `trace` receives every phrase heard, obeyed or not, with why, and
+        every few seconds how far behind the microphone the listener is (for `play --trace`).
         """
         self.put, self.warn, self.trace = put, warn, trace
         self.microphone = Microphone(device or config.audio.input_device)
@@ -207,13 +219,14 @@ class VoiceControl:
 
     def _listen(self) -> None:
         try:
-            for found in detections(self.engine, self.decider, self.audio(self.microphone.timed_chunks()),
+            for found in detections(self.engine, self.decider, self.audio(self._reported(self.microphone.timed_chunks())),
                                     close_on_pause=True):
                 if self._closing.is_set():
                     return
                 verdict = self.audio.judge(found)
+                said = self.audio.said_at(found)
                 if verdict.obey:
-                    self.put(found.meaning)
+                    self.put(found.meaning, said)
                 if self.trace is not None:
                     canceller = self.audio.canceller
                     self.trace({"heard": found.phrase, "command": found.meaning.value, "obeyed": verdict.obey,
@@ -221,6 +234,7 @@ class VoiceControl:
                                 "follows_narration": verdict.follows_narration, "echo_moved": verdict.echo_moved,
                                 "erle_db": round(canceller.erle_db, 1),
                                 "echo_delay_s": round(canceller.delay / SAMPLE_RATE, 3),
+                                "late_s": round(time.monotonic() - said, 3),
                                 "behind_s": round(time.monotonic() - self.audio.captured, 3)})
         except AudioUnavailable as exc:
             if not self._closing.is_set():
@@ -229,6 +243,20 @@ class VoiceControl:
             if not self._closing.is_set():
                 self.warn(f"voice control stopped after an unexpected error ({type(exc).__name__}: {exc}); "
                           "the keys still work")
+
+    def _reported(self, chunks: Iterable[tuple[bytes, float, float]]) -> Iterator[tuple[bytes, float, float]]:
+        """The microphone's chunks, with a trace record every REPORT_SECONDS of how far behind the
+        microphone the listener finished the chunk before (`behind_s`)."""
+        report_at = 0.0
+        for chunk in chunks:
+            yield chunk
+            now = time.monotonic()
+            if self.trace is not None and now >= report_at:
+                report_at = now + REPORT_SECONDS
+                self.trace({"listening": {"behind_s": round(now - chunk[2] - len(chunk[0]) / 2 / SAMPLE_RATE, 3),
+                                          "erle_db": round(self.audio.canceller.erle_db, 1),
+                                          "echo_delay_s": round(self.audio.canceller.delay / SAMPLE_RATE, 3),
+                                          "microphone_overflows": self.microphone.overflows}})
 
     def close(self) -> None:
         self._closing.set()
