@@ -8,6 +8,7 @@ one vanishes mid-session, the same session carries on in text mode where it was.
 from __future__ import annotations
 
 import collections
+import math
 import sys
 import threading
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from voiceguide.voice_control import VoiceControl
 
 REFRESH_SECONDS = 0.1
 """How often the loop wakes for the live view and the audio watchdog."""
+OUTPUT_REPORT_SECONDS = 2.0
+"""How often `play --trace` is told how the audio output is doing (its underruns so far)."""
 LOOKAHEAD = 0.25
 """Seconds ahead that cues go to the audio output, so each clip starts on its exact sample."""
 
@@ -233,10 +236,15 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     keys = KeyReader(inbox.put, lambda: session.mode is Mode.PLAYING)
     recorder = _HistoryRecorder(history, program, warn, pain_before)
 
+    reported = [-math.inf]
+
     def on_tick(now: float) -> None:
         saver(now)
         if sound:
             sound.tick(session, outputs, now)
+            if tracer is not None and now - reported[0] >= OUTPUT_REPORT_SECONDS:
+                reported[0] = now
+                tracer.output(now, sound.out.underruns)
         view.draw(session.view(now))
 
     def on_command(command: Command, outcome: Outcome) -> None:

@@ -36,6 +36,10 @@ class Trace:
         """A phrase the listener heard, obeyed or not (the record says which, and why)."""
         self._write({"at": round(now, 6), **record})
 
+    def output(self, now: float, underruns: int) -> None:
+        """How the audio output is doing (the player writes this every few seconds)."""
+        self._write({"at": round(now, 6), "output": {"underruns": underruns}})
+
     def _write(self, record: dict) -> None:
         self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.out.flush()
