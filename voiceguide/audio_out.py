@@ -21,6 +21,11 @@ from voiceguide.playback_record import PlaybackRecord
 
 BLOCK_SECONDS = 0.01
 """Audio block length: the longest a pause waits before the output goes silent (plus the device's latency)."""
+SILENT_SECONDS = 2.5
+"""An output that has not called back for this long has stopped. One rule for the session's
+watchdog and for waiting on a question or a take to play out: a PulseAudio null sink (and some
+Bluetooth outputs) goes quiet for up to 2 s when idle, and the 0.5 s the waits once allowed made
+`record` and the pain question give up on a working device."""
 STEADY_CALLBACKS = 6
 """Callbacks arriving at the real-time pace that show a stream is really playing (not pre-filling)."""
 
@@ -252,13 +257,13 @@ class AudioOut:
             if remaining <= 0 or self.failed:
                 return False
             self._called.clear()
-            if not self._called.wait(min(remaining, 0.5)):
+            if not self._called.wait(min(remaining, SILENT_SECONDS)):
                 return False  # the device stopped calling back
         return True
 
-    def healthy(self, now: float, grace: float = 2.5) -> bool:
+    def healthy(self, now: float) -> bool:
         """False once the device stops calling back (unplugged, server gone)."""
-        return not self.failed and now - self.last_callback < grace
+        return not self.failed and now - self.last_callback < SILENT_SECONDS
 
     def close(self) -> None:
         self._closing = True

@@ -116,16 +116,18 @@ def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[byt
     meter, cleaned_meter = QuietMeter(), QuietMeter()
     suppressor = NoiseSuppressor()
     holding = False  # the engine has words in an open utterance
+    closed = False  # ... and was asked to close it in this pause already
     at = 0.0
     for pcm, at in audio:
         samples = from_pcm16(pcm)
         cleaned = suppressor.process(samples)
         quiet_for = max(meter.update(samples), cleaned_meter.update(cleaned))
+        closed = closed and quiet_for > 0
         heard = engine.accept(pcm16(cleaned).tobytes(), at)
         holding = any(not item.final for item in heard) or (holding and not heard)
-        if close_on_pause and holding and quiet_for >= QUIET_SECONDS:
+        if close_on_pause and holding and not closed and quiet_for >= QUIET_SECONDS:
             heard += engine.finish(at)
-            holding = False
+            holding, closed = False, True
         if on_heard:
             on_heard(heard, meter.level)
         yield from _decide(heard, decider)

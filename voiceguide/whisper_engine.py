@@ -44,8 +44,11 @@ much longer since."""
 MAX_UTTERANCE_SECONDS = 3.0
 """Only the last this many seconds of an utterance are kept: every phrase fits with room to
 spare, and in steady noise, where the detector hears speech everywhere, the command is at the end."""
-MAX_TOKENS = 24
-"""A command is a few tokens; a longer transcript is talk, and stopping early saves the work."""
+TOKENS_PER_PHRASE_TOKEN = 2
+"""Transcripts are cut at this many times the longest phrase's tokens (and a few more): a longer
+one is talk, not a phrase, and Whisper's decoder costs a step per token. (At a fixed 24 tokens,
+the other words in shared/speech, which it often turns into a sentence, cost four times the
+commands.) Twice leaves room for a phrase said over and over ("five five five")."""
 DIGITS = {str(number): word for number, word in enumerate(
     "zero one two three four five six seven eight nine ten".split())}
 """Whisper writes numbers as digits; the vocabulary has them as words."""
@@ -109,6 +112,10 @@ class WhisperEngine:
         if None in self._prompt or self._end_of_text is None:
             raise RecognizerUnavailable(f"{folder} does not hold a Whisper tokenizer")
         self._vocabulary, self._wake = vocabulary, " ".join(extra_words)
+        longest = max((len(self._tokenizer.encode(f" {self._wake} {phrase}?".replace("  ", " "),
+                                                  add_special_tokens=False).ids)
+                       for phrase in vocabulary.all_phrases()), default=4)
+        self._max_tokens = len(self._prompt) + TOKENS_PER_PHRASE_TOKEN * longest + 4
         self._endpointer = speech_endpointer()
         self._frame_seconds = self._endpointer.frame_bytes / 2 / SAMPLE_RATE
         self._pending = b""
@@ -118,6 +125,7 @@ class WhisperEngine:
         self._last_voiced = 0.0
         self._held: _Held | None = None
         self._tried_at: float | None = None  # engine time of the last try of this utterance
+        self._rearmed = False  # the speaker went on after it
         self._text = ""  # what that try heard
         self.description = "Whisper tiny.en (CTranslate2), English" if pinned else f"Whisper, model {folder}"
 
@@ -145,7 +153,8 @@ class WhisperEngine:
             if self._endpointer.voiced:
                 self._voiced_seconds += self._frame_seconds
                 self._last_voiced = self._time
-                if self._tried_at is not None and self._last_voiced - self._tried_at <= self._frame_seconds:
+                if self._tried_at is not None and not self._rearmed:
+                    self._rearmed = True
                     heard.append(Heard(self._text or "…", final=False, at=at))  # speaking on: try again at the next pause
             if not self._endpointer.in_speech:
                 heard += self._close(at)
@@ -177,7 +186,7 @@ class WhisperEngine:
 
     def _try(self, at: float) -> list[Heard]:
         """The phrase the utterance holds, joined with a result held from just before or alone."""
-        self._tried_at = self._time
+        self._tried_at, self._rearmed = self._time, False
         if self._held is not None:  # even a blip: it may be the release of the "p" in "stop"
             joined = self.transcribe(self._held.audio + bytes(self._held.since))
             if self._is_phrase(joined):
@@ -206,6 +215,6 @@ class WhisperEngine:
         """The words in 16-bit PCM audio (its last WINDOW_SECONDS), as words_of spells them."""
         samples = from_pcm16(pcm)[-int(WINDOW_SECONDS * SAMPLE_RATE):]
         features = self._storage.from_array(np.ascontiguousarray(log_mel(samples, WINDOW_SECONDS)[None]))
-        result = self._model.generate(features, [self._prompt], beam_size=1, max_length=MAX_TOKENS)[0]
+        result = self._model.generate(features, [self._prompt], beam_size=1, max_length=self._max_tokens)[0]
         return words_of(self._tokenizer.decode([token for token in result.sequences_ids[0]
                                                 if token < self._end_of_text]))
