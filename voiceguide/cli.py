@@ -16,7 +16,7 @@ from typing import TextIO
 
 import yaml
 
-from voiceguide import __version__, catalog, paths
+from voiceguide import __version__, catalog, paths, whisper_model
 from voiceguide.config import Config, Verbosity, load_config
 from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.placestore import PlaceStore
@@ -32,8 +32,8 @@ from voiceguide.audio_out import list_devices
 from voiceguide.clips import read_wav
 from voiceguide.audio_in import Microphone
 from voiceguide.listener import PhraseDecider, chunks_of, detections
-from voiceguide.model_download import MODEL_LIST_URL, choose, download, fetch_list
-from voiceguide.recognizers import make_engine
+from voiceguide.model_download import MODEL_LIST_URL, choose, download, download_whisper, fetch_list
+from voiceguide.recognizers import is_english, make_engine
 from voiceguide.offline import render_to_wav
 from voiceguide.player import build_program, estimated_seconds, make_narrator, play
 from voiceguide.synthesis import Synthesizer
@@ -115,20 +115,24 @@ def _parser() -> argparse.ArgumentParser:
     listen.add_argument("--seconds", type=_bounded(0.1, 86400, "seconds"), metavar="N",
                         help="stop after N seconds of microphone sound")
     listen.add_argument("--input-device", metavar="DEVICE", help="microphone number or name (`voiceguide devices`)")
-    listen.add_argument("--model", type=Path, metavar="FOLDER", help="a vosk model folder")
+    listen.add_argument("--model", type=Path, metavar="FOLDER", help="a vosk or Whisper model folder")
 
     model = commands.add_parser("model", help="speech-recognition models",
-                                description="Manage vosk speech-recognition models (see models/README.md).")
+                                description="Manage speech-recognition models (see models/README.md).")
     model_commands = model.add_subparsers(dest="model_command", metavar="ACTION")
     model_commands.required = True
-    fetch = model_commands.add_parser("download", help="download a vosk model from the official model list",
-                                      description="Download a vosk model from the official Vosk model list, "
-                                                  "check its size and checksum, and unpack it into "
-                                                  f"{paths.data_dir() / 'models'}. Without NAME: the small "
-                                                  "model for the configured language.")
-    fetch.add_argument("name", nargs="?", metavar="NAME", help="a model name, e.g. vosk-model-small-en-us-0.15")
+    fetch = model_commands.add_parser("download", help="download a recognition model from its official source",
+                                      description="Download a recognition model, check its size and checksum, "
+                                                  f"and install it into {paths.data_dir() / 'models'}. Without "
+                                                  "NAME: for English the Whisper model (whisper-tiny.en, from "
+                                                  "Systran's repository at a pinned revision), for another "
+                                                  "language the small vosk model from the official Vosk list.")
+    fetch.add_argument("name", nargs="?", metavar="NAME",
+                       help=f"{whisper_model.NAME}, or a vosk model name, e.g. vosk-model-small-en-us-0.15")
     fetch.add_argument("--list-url", default=MODEL_LIST_URL, metavar="URL",
-                       help="where the model list is (default: the official list)")
+                       help="where the vosk model list is (default: the official list)")
+    fetch.add_argument("--mirror", metavar="URL",
+                       help="a copy of the Whisper model's files to fetch instead of Hugging Face's")
 
     commands.add_parser("devices", help="list audio devices",
                         description="List the audio devices; use a number or name with --output-device "
@@ -459,20 +463,26 @@ def _live_meter(err: TextIO):
 
 
 def _model(args, config: Config, out: TextIO, err: TextIO) -> int:
-    entry = choose(fetch_list(args.list_url), args.name, config.language)
     folder = paths.data_dir() / "models"
-    if (folder / entry.name).exists():
-        out.write(f"{entry.name} is already in {folder}\n")
+    whisper = args.name == whisper_model.NAME or (args.name is None and is_english(config.language))
+    name = whisper_model.NAME if whisper else None
+    entry = None
+    if not whisper:
+        entry = choose(fetch_list(args.list_url), args.name, config.language)
+        name = entry.name
+    if (folder / name).exists():
+        out.write(f"{name} is already in {folder}\n")
         return 0
-    err.write(f"downloading {entry.name} ({entry.size / 1e6:.1f} MB)\n")
+    size = sum(item.size for item in whisper_model.FILES) if whisper else entry.size
+    err.write(f"downloading {name} ({size / 1e6:.1f} MB)\n")
 
     def progress(received: int, total: int) -> None:
         err.write(f"\r  {received / 1e6:6.1f} of {total / 1e6:.1f} MB ({100 * received // max(total, 1)}%)")
         err.flush()
 
-    target = download(entry, folder, progress)
+    target = download_whisper(folder, progress, args.mirror) if whisper else download(entry, folder, progress)
     err.write("\n")
-    out.write(f"installed {entry.name} in {target}\n")
+    out.write(f"installed {name} in {target}\n")
     return 0
 
 

@@ -1,13 +1,16 @@
-"""Downloading a vosk model from the official Vosk model list, checked and unpacked atomically.
+"""Downloading recognition models, checked and installed atomically: a vosk model from the
+official Vosk model list, or the Whisper model from Systran's repository at the pinned revision.
 
-The download streams to a partial file while its MD5 is computed; its size and checksum must
-match the list; it is unpacked into a temporary folder beside the destination, checked to be a
-model, and only then renamed into place. An interrupted or corrupt download leaves nothing
-behind, and a model already there is never touched.
+Every file streams to a temporary folder beside the destination while its checksum is computed
+(the list's MD5 for vosk, the pinned SHA-256 for Whisper); its size and checksum must match; a
+vosk archive is unpacked and checked to be a model; only then is the folder renamed into place.
+An interrupted or corrupt download leaves nothing behind, and a model already there is never
+touched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -15,10 +18,11 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceguide import whisper_model
 from voiceguide.errors import VoiceguideError
 
 MODEL_LIST_URL = "https://alphacephei.com/vosk/models/model-list.json"
@@ -73,13 +77,11 @@ def download(entry: ModelEntry, folder: Path, progress: Callable[[int, int], Non
     target = folder / entry.name
     if target.exists():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
-    for leftover in folder.glob(f".{entry.name}.*"):  # from a run that was killed mid-download
-        shutil.rmtree(leftover, ignore_errors=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=f".{entry.name}.") as work:
-        archive = Path(work) / "model.zip"
-        _fetch(entry, archive, progress)
-        unpacked = Path(work) / "unpacked"
+    with _work_folder(folder, entry.name) as work:
+        archive = work / "model.zip"
+        _fetch(entry.url, archive, entry.size, hashlib.md5(usedforsecurity=False), entry.md5, entry.name,
+               _counted(progress, 0, entry.size))
+        unpacked = work / "unpacked"
         try:
             with zipfile.ZipFile(archive) as zipped:
                 for member in zipped.namelist():
@@ -95,22 +97,60 @@ def download(entry: ModelEntry, folder: Path, progress: Callable[[int, int], Non
     return target
 
 
-def _fetch(entry: ModelEntry, archive: Path, progress: Callable[[int, int], None] | None) -> None:
-    digest, received = hashlib.md5(usedforsecurity=False), 0
+def download_whisper(folder: Path, progress: Callable[[int, int], None] | None = None,
+                     mirror: str | None = None) -> Path:
+    """Fetch the pinned Whisper files into `folder`/whisper-tiny.en; returns that folder. `mirror`:
+    a copy of Systran's repository folder at the pinned revision, instead of Hugging Face."""
+    target = folder / whisper_model.NAME
+    if target.exists():
+        return target
+    total, done = sum(item.size for item in whisper_model.FILES), 0
+    with _work_folder(folder, whisper_model.NAME) as work:
+        fetched = work / whisper_model.NAME
+        fetched.mkdir()
+        for item in whisper_model.FILES:
+            url = f"{mirror.rstrip('/')}/{item.name}" if mirror else item.url
+            _fetch(url, fetched / item.name, item.size, hashlib.sha256(), item.sha256,
+                   f"{whisper_model.NAME} {item.name}", _counted(progress, done, total))
+            done += item.size
+        fetched.replace(target)
+    return target
+
+
+@contextlib.contextmanager
+def _work_folder(folder: Path, name: str) -> Iterator[Path]:
+    """A temporary folder beside the destination (so the final rename stays on one disk), after
+    clearing what a run killed mid-download left."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.glob(f".{name}.*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=f".{name}.") as work:
+        yield Path(work)
+
+
+def _counted(progress: Callable[[int, int], None] | None, before: int, total: int):
+    """A file's progress as part of the whole download's."""
+    return None if progress is None else (lambda received: progress(before + received, total))
+
+
+def _fetch(url: str, destination: Path, size: int, digest, expected: str, label: str,
+           progress: Callable[[int], None] | None) -> None:
+    """Stream `url` to `destination`; its size and `digest` must match, else DownloadError."""
+    received = 0
     try:
-        with urllib.request.urlopen(entry.url, timeout=TIMEOUT) as response, archive.open("wb") as out:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response, destination.open("wb") as out:
             while block := response.read(BLOCK):
                 out.write(block)
                 digest.update(block)
                 received += len(block)
                 if progress:
-                    progress(received, entry.size)
+                    progress(received)
     except (urllib.error.URLError, OSError) as exc:
-        raise DownloadError(f"{entry.name}: download failed ({getattr(exc, 'reason', exc)})") from None
-    if received != entry.size:
-        raise DownloadError(f"{entry.name}: got {received} bytes, the list says {entry.size}; not installed")
-    if digest.hexdigest() != entry.md5.lower():
-        raise DownloadError(f"{entry.name}: the checksum does not match the list; not installed")
+        raise DownloadError(f"{label}: download failed ({getattr(exc, 'reason', exc)})") from None
+    if received != size:
+        raise DownloadError(f"{label}: got {received} bytes, expected {size}; not installed")
+    if digest.hexdigest() != expected.lower():
+        raise DownloadError(f"{label}: the checksum does not match; not installed")
 
 
 def _model_folder(unpacked: Path) -> Path | None:
