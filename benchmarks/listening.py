@@ -162,10 +162,10 @@ def run_engine(name: str, quick: bool) -> dict:
     folder = Path(tempfile.mkdtemp())
     config = _config(name, folder)
     vocabulary = config.vocabulary()
-    narration, narration_texts = _narration(folder)
+    narration = Narration(folder)
 
     def engine(answers_vocabulary=None):
-        return _engine(name, config, answers_vocabulary or vocabulary, narration_texts)
+        return _engine(name, config, answers_vocabulary or vocabulary, narration.texts)
 
     corpora: dict[str, list[tuple[str, np.ndarray]]] = {}
     every = 3 if quick else 1
@@ -188,10 +188,10 @@ def run_engine(name: str, quick: bool) -> dict:
             results[f"{corpus} | SNR {snr or 'quiet room'} | pause rule"] = _score(found, windows)
         found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), with_noise(commands, None, len(windows)), False)
         results[f"{corpus} | SNR quiet room | final results"] = _score(found, windows)
-        played = np.resize(narration, len(commands))
+        played, spoken = narration.looped(len(commands))
         for below in ECHO_BELOW_VOICE_DB:
             mic = commands + _echo(played, _voiced_power(commands), below)
-            found = timer.run(_as_played, engine(), PhraseDecider(vocabulary), mic, played)
+            found = timer.run(_as_played, engine(), PhraseDecider(vocabulary), mic, played, spoken)
             results[f"{corpus} | narration {below:.0f} dB under | pause rule, canceller"] = _score(found, windows)
     if name != "vosk":
         answers = _answer_vocabulary(config)
@@ -201,17 +201,17 @@ def run_engine(name: str, quick: bool) -> dict:
                               with_noise(digits, snr, seed=len(windows)), True)
             results[f"real digits, as pain ratings | SNR {snr or 'quiet room'} | pause rule"] = _score(found, windows)
     false = {}
-    alone = _echo(narration, _voiced_power(narration), 0.0)
+    alone = _echo(narration.samples, _voiced_power(narration.samples), 0.0)
     background = np.concatenate([resample(read_wav(path), RATE).samples
                                  for path in sorted((SPEECH / "_background_speech").glob("*.wav"))])
-    sources = {"narration, no echo canceller (worst case)": (narration, None),
-               "narration through a room, echo canceller (as in play)": (alone, narration),
+    sources = {"narration, no echo canceller (worst case)": (narration.samples, None),
+               "narration through a room, echo canceller (as in play)": (alone, narration.samples),
                "unrelated speech": (with_hiss(background, seed=2), None)}
     for label, (mic, played) in sources.items():
         if played is None:
             found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), mic, True)
         else:
-            found = timer.run(_as_played, engine(), PhraseDecider(vocabulary), mic, played)
+            found = timer.run(_as_played, engine(), PhraseDecider(vocabulary), mic, played, narration.log)
         hours = len(mic) / RATE / 3600
         false[label] = {"hours": hours, "false_accepts": len(found), "per_hour": len(found) / hours,
                         "heard": sorted({f.phrase for f in found})}
@@ -225,13 +225,13 @@ def under_load(name: str, hogs: int, quick: bool) -> dict:
     folder = Path(tempfile.mkdtemp())
     config = _config(name, folder)
     vocabulary = config.vocabulary()
-    narration, narration_texts = _narration(folder)
+    narration = Narration(folder)
     if name == "vosk":
         clips = [(phrase, espeak(phrase, "ko", 140, 50, folder)) for phrase in vocabulary.all_phrases()]
     else:
         clips = real(COMMAND_WORDS, 3 if quick else 1)
     commands, windows = _laid_end_to_end(clips)
-    played = np.resize(narration, len(commands))
+    played, spoken = narration.looped(len(commands))
     mic = commands + _echo(played, _voiced_power(commands), 0.0)
     report = {}
     for load in (0, hogs):
@@ -239,8 +239,8 @@ def under_load(name: str, hogs: int, quick: bool) -> dict:
         for process in spinning:
             process.start()
         timer = _Timer()
-        found = timer.run(_as_played, _engine(name, config, vocabulary, narration_texts), PhraseDecider(vocabulary),
-                          mic, played)
+        found = timer.run(_as_played, _engine(name, config, vocabulary, narration.texts), PhraseDecider(vocabulary),
+                          mic, played, spoken)
         for process in spinning:
             process.terminate()
         report[f"{load} other processes spinning"] = dict(
@@ -317,24 +317,50 @@ def _as_heard(engine, decider, mic: np.ndarray, close_on_pause: bool) -> tuple[l
     return found, paced.behind
 
 
-def _as_played(engine, decider, mic: np.ndarray, played: np.ndarray) -> tuple[list[Landed], list[float]]:
-    """The phrases `play` would obey: the echo canceller knows what the speaker played, and each
-    phrase is judged against the echo it left, as it is decided."""
-    audio = EchoFilteredAudio(RenderedPlayback(played))
+def _as_played(engine, decider, mic: np.ndarray, played: np.ndarray, spoken) -> tuple[list[Landed], list[float]]:
+    """The phrases `play` would obey: the echo canceller knows what the speaker played (and the
+    judge what the narrator said when), and each phrase is judged against the echo it left, as it
+    is decided."""
+    audio = EchoFilteredAudio(RenderedPlayback(played), spoken=spoken, transcribes=engine.transcribes)
     paced = Paced((pcm, at, captured) for pcm, at, captured in timed_chunks(mic))
     found = [Landed(f, paced.landed()) for f in detections(engine, decider, audio(paced), close_on_pause=True)
              if audio.judge(f).obey]
     return found, paced.behind
 
 
-def _narration(folder: Path) -> tuple[np.ndarray, list[str]]:
-    """A built-in routine as the narrator says it, and its sentences (which `play` gives the engine)."""
-    from voiceguide.config import load_config
+class Narration:
+    """A built-in routine as the narrator says it, what it says when, and its sentences (which
+    `play` gives the engine)."""
 
-    path = folder / "narration.wav"
-    subprocess.run([sys.executable, "-m", "voiceguide", "render", NARRATED_ROUTINE, str(path), "--verbosity", "full"],
-                   check=True, capture_output=True, cwd=ROOT)
-    return resample(read_wav(path), RATE).samples.astype(np.float64), narration_of(NARRATED_ROUTINE, load_config())
+    def __init__(self, folder: Path):
+        from voiceguide import catalog
+        from voiceguide.config import Verbosity, load_config
+        from voiceguide.narrator import SpokenLog
+        from voiceguide.offline import render_to_wav
+        from voiceguide.player import build_program, make_narrator
+
+        config = load_config().with_overrides(verbosity=Verbosity.FULL)
+        routine = catalog.find(NARRATED_ROUTINE, config.vocabulary().all_phrases()).routine
+        narrator = make_narrator(config, RATE)
+        self.log = SpokenLog(keep_seconds=float("inf"))
+        try:
+            render_to_wav(build_program(routine, config), config.vocabulary(), narrator, folder / "narration.wav",
+                          volume=config.speech.volume, tones=config.audio.tones, spoken=self.log)
+        finally:
+            narrator.synthesizer.close()
+        self.samples = read_wav(folder / "narration.wav").samples.astype(np.float64)
+        self.texts = narration_of(NARRATED_ROUTINE, config)
+
+    def looped(self, count: int) -> tuple[np.ndarray, object]:
+        """The narration played over and over for `count` samples, and what it says when."""
+        from voiceguide.narrator import SpokenLog
+
+        log = SpokenLog(keep_seconds=float("inf"))
+        length = len(self.samples) / RATE
+        for turn in range(int(np.ceil(count / len(self.samples)))):
+            for start, end, text in self.log.entries():
+                log.add(start + turn * length, end + turn * length, text)
+        return np.resize(self.samples, count), log
 
 
 def listener_memory(name: str) -> dict:

@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--routine", default="lower-back")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="voiceguide-lab-"))
+    work = args.work = Path(tempfile.mkdtemp(prefix="voiceguide-lab-"))
     env = dict(os.environ)
     for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         env[name] = str(work / name.lower())
@@ -148,6 +148,9 @@ def main() -> None:
                                     str(work / f"{word}-{Path(name).stem}.wav")], env=lab.env, check=True)
             player.end()
             mic, speaker = heard.recording(), played.recording()
+            (work / "said.json").write_text(json.dumps(said))
+            np.savez_compressed(work / "recordings.npz", mic=mic.samples, mic_times=mic.block_times,
+                                speaker=speaker.samples, speaker_times=speaker.block_times)
     finally:
         for process in hogs:
             process.terminate()
@@ -169,12 +172,15 @@ def report(said, clips, mic, speaker, records: list[dict], output: str, args) ->
         loud = np.flatnonzero(np.abs(samples) > 0.02 * np.max(np.abs(samples)))
         begin, end = onset + loud[0] / RATE, onset + (loud[-1] + 1) / RATE
         a, b = (int(speaker.seconds_at(t) * RATE) for t in (begin, end))
-        over = float(np.max(envelope_db(speaker.samples[a:b], RATE, 0.02), initial=-120)) > NARRATION_DB
+        speaker_db = float(np.max(envelope_db(speaker.samples[a:b], RATE, 0.02), initial=-120))
+        over = speaker_db > NARRATION_DB
         mine = [r for r in phrases if r["obeyed"] and end - 0.5 < r["at"] <= end + WINDOW_SECONDS]
         claimed.update(id(r) for r in mine)
         right = [r["command"] for r in mine] == [expected[word]]
-        rows.append({"word": word, "over": over, "right": right, "latency": mine[0]["at"] - end if right else None,
-                     "heard": [(r["heard"], r["obeyed"]) for r in phrases if end - 0.5 < r["at"] <= end + WINDOW_SECONDS]})
+        rows.append({"word": word, "file": name, "speaker_db": round(speaker_db), "over": over, "right": right, "end": end - said[0][2],
+                     "latency": mine[0]["at"] - end if right else None,
+                     "heard": [(r["heard"], r["obeyed"]) for r in phrases if end - 0.5 < r["at"] <= end + WINDOW_SECONDS],
+                     "words": [r["words"] for r in records if "words" in r and end - 0.5 < r["at"] <= end + WINDOW_SECONDS]})
     stray = [r for r in phrases if r["obeyed"] and id(r) not in claimed]
 
     def share(selected):
@@ -183,7 +189,7 @@ def report(said, clips, mic, speaker, records: list[dict], output: str, args) ->
     latencies = [r["latency"] for r in rows if r["latency"] is not None]
     behind = [r["behind_s"] for r in listening]
     print(f"looped lab: {args.routine}, {args.minutes:g} min, speaker {args.echo_db:+g} dB against the voice, "
-          f"{args.hog} processes spinning")
+          f"{args.hog} processes spinning (trace and recordings in {args.work})")
     print(f"  obeyed over the narration: {share([r for r in rows if r['over']])}; in its pauses: "
           f"{share([r for r in rows if not r['over']])}")
     if latencies:
@@ -198,7 +204,8 @@ def report(said, clips, mic, speaker, records: list[dict], output: str, args) ->
         print(f"  output underruns: {outputs[-1].get('underruns')}")
     for row in rows:
         if not row["right"]:
-            print(f"  missed {row['word']} ({'over the narration' if row['over'] else 'in a pause'}): heard {row['heard']}")
+            print(f"  missed {row['word']} ({row['file']}) at {row['end']:.1f} s (speaker {row['speaker_db']} dBFS): "
+                  f"decided {row['heard']}, words {row['words']}")
     problems = [line for line in output.splitlines() if "voice control" in line or "audio output" in line]
     for line in problems[:5]:
         print(f"  player said: {line.strip()}")

@@ -319,6 +319,32 @@ def test_a_phrase_heard_while_the_echo_has_just_moved_is_not_obeyed_whatever_the
     assert jumped.echo_moved and not jumped.obey
 
 
+def test_with_an_engine_that_transcribes_only_what_the_narrator_said_is_held_to_its_echo():
+    """The same moved echo: to Whisper the narration's leftover comes out as the narration's words,
+    so a phrase can be its leftover only if the narrator said the phrase's words just then. "pause"
+    while it was saying "pause here" is refused as before; "no", which it did not say, is the user."""
+    from voiceguide.narrator import SpokenLog
+
+    reference = speechlike(14, seed=9)
+    echo = np.convolve(reference, room(0.06))[:len(reference)]
+    jump = int(12 * RATE)
+    mic = np.concatenate([echo[:jump], later(echo, 0.037 * RATE)[jump:]])
+    mic += np.random.default_rng(10).normal(0, 1e-3, len(mic))
+    spoken = SpokenLog()
+    spoken.add(11.0, 12.5, "Pause here and breathe.")
+    verdicts = {}
+    for transcribes in (False, True):
+        audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=transcribes)
+        for _pcm, at in audio(chunks(mic)):
+            if round(at, 2) == 12.3:
+                for command, phrase in ((Command.PAUSE, "pause"), (Command.UNDO, "no")):
+                    verdicts[(transcribes, phrase)] = audio.judge(Detection(command, phrase, None, at))
+    assert all(verdict.echo_moved for verdict in verdicts.values())
+    assert not verdicts[(False, "pause")].obey and not verdicts[(False, "no")].obey
+    assert not verdicts[(True, "pause")].obey and verdicts[(True, "pause")].narrator_said
+    assert verdicts[(True, "no")].obey and not verdicts[(True, "no")].narrator_said
+
+
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (it renders the narration)")
 def test_a_whole_routine_heard_back_gives_only_the_users_commands(tmp_path):
     """The Korean model has no [unk]: without the canceller, English narration comes out as Korean

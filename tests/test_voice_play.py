@@ -99,3 +99,69 @@ def test_the_narrators_voice_is_never_obeyed_and_the_users_is_at_once(looped_lab
     assert finished == 0, report
     assert [name for _, name in commands] == ["help"], report
     assert 0 < commands[0][0] - tries[-1] < 2.0 + said.duration, report
+
+
+def understood_stops(count: int) -> list:
+    """Real people's "stop" recordings that Whisper understands said on their own (which ones it
+    hears is the benchmark's business; here, the player's)."""
+    import numpy as np
+
+    from conftest import shared_folder
+    from voiceguide.clips import Clip, read_wav, resample
+    from voiceguide.config import load_config
+    from voiceguide.listener import PhraseDecider, chunks_of, listen
+    from voiceguide.recognizers import make_engine
+
+    config = load_config()
+    engine, chosen = make_engine(config), []
+    for path in sorted((shared_folder() / "speech" / "stop").glob("*.wav")):
+        samples = resample(read_wav(path), 16000).samples
+        padded = np.concatenate([np.zeros(8000, np.float32), samples, np.zeros(16000, np.float32)])
+        found = listen(engine, PhraseDecider(config.vocabulary()), chunks_of(Clip(padded, 16000)), close_on_pause=True)
+        if [f.phrase for f in found] == ["stop"]:
+            chosen.append(path)
+        if len(chosen) == count:
+            return chosen
+    raise AssertionError("Whisper understands too few of the real stop recordings")
+
+
+def test_english_stop_said_over_the_narration_by_a_real_person_ends_the_session(looped_lab, tmp_path):
+    """The default English set-up (Whisper): a real "stop" said while the narrator reads the
+    instruction asks whether to end; a second, said after the question, ends the session. Nothing
+    the narrator says (the question itself says "stop") is obeyed."""
+    from conftest import shared_folder
+
+    if not (shared_folder() / "speech").is_dir():
+        pytest.skip("shared/speech not found (set VOICEGUIDE_SHARED)")
+    stops = understood_stops(4)
+    routine = tmp_path / "talking.yaml"
+    routine.write_text(TALKING, encoding="utf-8")
+    trace = tmp_path / "trace.jsonl"
+    live = Live("play", str(routine), "--restart", "--trace", str(trace), env=with_own_folders(looped_lab.env))
+    live.wait_for(r"Listening with Whisper", timeout=60)
+    live.wait_for(r"Press the points", timeout=60)
+    time.sleep(3)  # mid-instruction: the user speaks over it
+
+    def say_until_obeyed(paths, heard_before: int) -> None:
+        for path in paths:
+            subprocess.run(["paplay", f"--device={looped_lab.MICROPHONE}", str(path)], env=looped_lab.env,
+                           check=True, timeout=30)
+            time.sleep(2.0)
+            if len(commands_in(trace)) > heard_before:
+                return
+
+    say_until_obeyed(stops[:2], 0)
+    live.wait_for(r"Do you want to end the session", timeout=10)
+    time.sleep(6)  # the question has been said
+    say_until_obeyed(stops[2:], 1)
+    try:
+        finished = live.finish(timeout=60)
+    except subprocess.TimeoutExpired:
+        live.process.kill()
+        finished = "still playing a minute later"
+    report = f"{live.output}{trace.read_text(encoding='utf-8')}"
+    assert finished == 0, report
+    assert [name for _, name in commands_in(trace)] == ["stop", "stop"], report
+    obeyed = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()
+              if '"heard"' in line and json.loads(line)["obeyed"]]
+    assert len(obeyed) == 2 and "Session ended" in live.output, report

@@ -7,6 +7,7 @@ routine needs the clips; the session asks for a clip's length to schedule what f
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import importlib.metadata
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceguide.commands import normalise
 from voiceguide.clips import BadClip, Clip, attack_time, quantized, read_wav, resample, trim_silence, write_wav
 from voiceguide.recordings import Recordings
 from voiceguide.cues import Count, Cue, Say, Silence, Tone, ToneKind
@@ -138,12 +140,45 @@ class Narrator:
         return clip
 
 
+class SpokenLog:
+    """What the narrator was set to say and when (monotonic times), for the last minute: the
+    listener asks whether the narrator said a phrase's words while it was heard. Written by the
+    session's thread, read by the listener's."""
+
+    def __init__(self, keep_seconds: float = 60.0):
+        """`keep_seconds`: how far back it remembers (a rendered file's log keeps all of it)."""
+        self.keep_seconds = keep_seconds
+        self._said: collections.deque[tuple[float, float, str]] = collections.deque()
+        self._lock = threading.Lock()
+
+    def add(self, start: float, end: float, text: str) -> None:
+        with self._lock:
+            self._said.append((start, end, text))
+            while self._said and self._said[0][1] < end - self.keep_seconds:
+                self._said.popleft()
+
+    def entries(self) -> list[tuple[float, float, str]]:
+        """(start, end, text) of everything remembered, oldest first."""
+        with self._lock:
+            return list(self._said)
+
+    def words_between(self, start: float, end: float) -> set[str]:
+        """Every word of whatever was to be said from `start` to `end` (a silenced clip counts too:
+        erring towards having said it)."""
+        with self._lock:
+            spans = list(self._said)
+        return {word for begins, ends, text in spans if begins < end and ends > start
+                for word in normalise(text).split()}
+
+
 class AudioNarration:
     """A cue sink that plays: speech and counts as clips, tones made in code, silence at once."""
 
     def __init__(self, narrator: Narrator, play: Callable[[np.ndarray, float], None],
-                 silence: Callable[[], None], *, volume: float, tones: bool):
+                 silence: Callable[[], None], *, volume: float, tones: bool, spoken: SpokenLog | None = None):
+        """`spoken` is told every clip of speech as it is scheduled."""
         self.narrator = narrator
+        self.spoken = spoken
         self._play = play
         self._silence = silence
         self.volume = volume
@@ -160,6 +195,8 @@ class AudioNarration:
             return
         if isinstance(cue, Count) and cue.voiced:
             at -= self._attack(cue.text, clip)  # the number's beat, not its first breath, lands on time
+        if self.spoken is not None and (isinstance(cue, Say) or isinstance(cue, Count) and cue.voiced):
+            self.spoken.add(at, at + clip.duration, cue.text)
         self._play(clip.samples * np.float32(self.volume), at)
 
     def _attack(self, text: str, clip: Clip) -> float:

@@ -9,7 +9,7 @@ import numpy as np
 from voiceguide.clips import Clip, write_wav
 from voiceguide.clock import VirtualClock
 from voiceguide.commands import Vocabulary
-from voiceguide.narrator import AudioNarration, Narrator
+from voiceguide.narrator import AudioNarration, Narrator, SpokenLog
 from voiceguide.runner import ScriptedInbox, run
 from voiceguide.session import Session
 from voiceguide.timeline import Program
@@ -18,11 +18,12 @@ TAIL_SECONDS = 0.5
 
 
 def render_to_wav(program: Program, vocabulary: Vocabulary, narrator: Narrator, path: Path, *,
-                  volume: float, tones: bool) -> float:
-    """Play `program` start to finish into `path`; returns its length in seconds."""
+                  volume: float, tones: bool, spoken: SpokenLog | None = None) -> float:
+    """Play `program` start to finish into `path`; returns its length in seconds. `spoken` is told
+    what is said when (seconds from the start of the file)."""
     placed: list[tuple[float, np.ndarray]] = []
     sink = AudioNarration(narrator, lambda samples, at: placed.append((at, samples)), lambda: None,
-                          volume=volume, tones=tones)
+                          volume=volume, tones=tones, spoken=spoken)
     clock = VirtualClock()
     session = Session(program, vocabulary, narrator.duration, sink)
     run(session, clock, ScriptedInbox(clock, []))

@@ -22,7 +22,7 @@ from voiceguide.commands import Command
 from voiceguide.config import Config, Verbosity
 from voiceguide.history import History, HistoryUnavailable
 from voiceguide.cues import Count, Cue, Say
-from voiceguide.narrator import AudioNarration, Narrator
+from voiceguide.narrator import AudioNarration, Narrator, SpokenLog
 from voiceguide.pain import PainCheck
 from voiceguide.recordings import Recordings
 from voiceguide.placestore import PlaceStore
@@ -133,8 +133,9 @@ class _Audio:
         self.warn = warn
         self.out = AudioOut(config.audio.output_device)
         self.narrator = make_narrator(config, self.out.rate, routine_id)
+        self.spoken = SpokenLog()
         self.sink = AudioNarration(self.narrator, self.out.play, self.out.silence,
-                                   volume=config.speech.volume, tones=config.audio.tones)
+                                   volume=config.speech.volume, tones=config.audio.tones, spoken=self.spoken)
         self.rendered = threading.Event()
         self._timing_refreshed = False
         self._reported_failures = False
@@ -358,7 +359,8 @@ def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | No
         err.write(f"  ({message})\n")
 
     try:
-        control = VoiceControl(config, inbox.put, record=record, narration=session.texts_ahead(None),
+        control = VoiceControl(config, inbox.put, record=record, spoken=sound.spoken if sound else None,
+                               narration=session.texts_ahead(None),
                                warn=warn, notes=note, device=device, trace=heard)
     except (RecognizerUnavailable, AudioUnavailable) as exc:
         warn(f"voice control is off: {exc}; the keys still work")

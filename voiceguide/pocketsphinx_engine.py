@@ -124,6 +124,7 @@ def _pronunciations(path: str) -> dict[str, list[str]]:
 
 class PocketsphinxEngine:
     name = "pocketsphinx"
+    transcribes = False
 
     def __init__(self, vocabulary: Vocabulary, extra_words: tuple[str, ...] = (), other_words: Iterable[str] = (),
                  share: float = COMMAND_SHARE):

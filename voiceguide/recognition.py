@@ -38,6 +38,10 @@ class Engine(Protocol):
     name: str
     description: str
     """Shown at start: the engine and the model in use."""
+    transcribes: bool
+    """It hears any words (Whisper), so what it makes of the narration's leftovers is the
+    narration's own words; an engine held to the phrases (vosk's grammar, pocketsphinx's small
+    language model) makes some phrase of any sound."""
 
     def accept(self, pcm: bytes, at: float) -> list[Heard]:
         """Feed 16-bit mono PCM at SAMPLE_RATE; `at` is the stream time at its end."""

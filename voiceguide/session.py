@@ -546,7 +546,7 @@ class Session:
         return f"Paused. Say {self._phrase(Command.RESUME)} when you are ready."
 
     def _stop_question(self) -> str:
-        return (f"Do you want to end the session? Say {self._phrase(Command.STOP)} again to end it, "
+        return (f"Do you want to end the session? Say {self._phrase(Command.STOP)} to end it, "
                 "or anything else to carry on.")
 
     def _phrase(self, command: Command) -> str:

@@ -26,8 +26,9 @@ from voiceguide.commands import Command
 from voiceguide.config import Config
 from voiceguide.echo import MAX_DELAY_SECONDS, QUIET_REFERENCE, EchoCanceller, estimate_delay, follows_reference
 from voiceguide.listener import CHUNK_SECONDS, Detection, PhraseDecider, detections
+from voiceguide.narrator import SpokenLog
 from voiceguide.playback_record import PlaybackRecord, SteadyTimeline
-from voiceguide.recognition import SAMPLE_RATE, Engine, RecognizerUnavailable
+from voiceguide.recognition import SAMPLE_RATE, Engine, Heard, RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 
 PHRASE_SECONDS = 1.5
@@ -41,6 +42,11 @@ looped lab, and at most -4 dB over a rendered routine whose echo path jumps ever
 an underrun. A canceller that loses the echo for a while (as it did before it followed those
 jumps) leaves the user's phrases less room: 20 dB then obeyed 10 in 20 said over the narration,
 15 dB 13 (Korean model, the listening benchmark's stream)."""
+UNSAID_ABOVE_ECHO_DB = 6.0
+"""The same for a phrase the narrator did not say while it was heard, with an engine that
+transcribes (Whisper hears the narration's leftovers as the narration's words: over 13.9 minutes
+of a routine heard with no canceller at all, it decided no command). It must still stand out from
+what the canceller left, as a voice speaking to the microphone does."""
 SPEECH_FLOOR_DB = -50.0
 """A phrase whose loudest part is below this (dBFS) is a leftover, not someone speaking to the
 microphone."""
@@ -81,6 +87,8 @@ class _Chunk:
     """The canceller's estimate of the echo left in this chunk."""
     echo_at: float | None
     """Where the canceller's filter took the echo to be (EchoCanceller.echo_position)."""
+    captured: float
+    """Monotonic time of its first sample, on the playback record's clock."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,8 @@ class Verdict:
     follows_narration: bool
     echo_moved: bool
     """The echo in the phrase came from elsewhere than where the canceller's filter had it."""
+    narrator_said: bool = True
+    """The narrator said one of the phrase's words while it was heard (or nobody can tell)."""
 
 
 class EchoFilteredAudio:
@@ -104,10 +114,14 @@ class EchoFilteredAudio:
     which the user's own voice does and the narrator's leftovers do not.
     """
 
-    def __init__(self, record, canceller: EchoCanceller | None = None):
-        """`record` gives what the speaker played (a PlaybackRecord); None: nothing to cancel."""
+    def __init__(self, record, canceller: EchoCanceller | None = None, *, spoken: SpokenLog | None = None,
+                 transcribes: bool = False):
+        """`record` gives what the speaker played (a PlaybackRecord); None: nothing to cancel.
+        `spoken` tells what the narrator said when, and `transcribes` that the engine hears any
+        words (Whisper): then a phrase whose words the narrator did not say cannot be its leftover."""
         self.record = record
         self.canceller = canceller or EchoCanceller()
+        self.spoken, self.transcribes = spoken, transcribes
         self.captured = 0.0
         """Monotonic time of the latest chunk's first sample: how far behind the listener is."""
         self.at = 0.0
@@ -128,9 +142,9 @@ class EchoFilteredAudio:
             self._next += self._timeline.jump(captured, self._next)  # else the reference stays continuous
             reference = self.record.span(self._next, len(mic), wait=REFERENCE_WAIT_SECONDS)
             residual = self.canceller.process(mic, reference)
-            self._next += len(mic) / SAMPLE_RATE
             self._chunks.append(_Chunk(at, mic, residual, reference, _db(float(np.mean(residual * residual))),
-                                       _db(self.canceller.residual_echo), self.canceller.echo_position))
+                                       _db(self.canceller.residual_echo), self.canceller.echo_position, self._next))
+            self._next += len(mic) / SAMPLE_RATE
             yield pcm16(residual).tobytes(), at
 
     def said_at(self, found: Detection) -> float:
@@ -156,8 +170,23 @@ class EchoFilteredAudio:
         references = np.concatenate([chunk.reference for chunk in chunks])
         narration = _follows_narration(chunks, before_phrase, references)
         moved = _echo_moved(chunks, spoken, references)
-        return Verdict(loudest >= SPEECH_FLOOR_DB and above_echo >= ABOVE_ECHO_DB and not narration and not moved,
-                       loudest, above_echo, narration, moved)
+        said = self._narrator_said(found.phrase, [chunk for chunk, is_said in zip(chunks, spoken, strict=True)
+                                                  if is_said])
+        if said:
+            obey = above_echo >= ABOVE_ECHO_DB and not narration and not moved
+        else:  # not the narration's leftover, whatever the echo did: only someone speaking up is asked for
+            obey = above_echo >= UNSAID_ABOVE_ECHO_DB
+        return Verdict(bool(loudest >= SPEECH_FLOOR_DB and obey), float(loudest), above_echo, bool(narration),
+                       bool(moved), said)
+
+    def _narrator_said(self, phrase: str, spoken: list[_Chunk]) -> bool:
+        """Whether the narrator said any of the phrase's words from an echo's reach before it until
+        its end. Only an engine that transcribes can tell: one held to a grammar (vosk, pocketsphinx)
+        hears some command in any leftover, whatever was said."""
+        if not self.transcribes or self.spoken is None or self.record is None:
+            return True
+        start, end = spoken[0].captured - MAX_DELAY_SECONDS, spoken[-1].captured + CHUNK_SECONDS
+        return bool(set(phrase.split()) & self.spoken.words_between(start, end))
 
 
 def _follows_narration(chunks: list[_Chunk], before_phrase: int, references: np.ndarray) -> bool:
@@ -189,6 +218,7 @@ class VoiceControl:
     """Listens on a thread and puts each command it hears into the session's inbox."""
 
     def __init__(self, config: Config, put: Callable[[Command, float], None], *, record: PlaybackRecord | None,
+                 spoken: SpokenLog | None = None,
                  narration: Iterable[str], warn: Callable[[str], None],
                  notes: Callable[[str], None] = lambda note: None, device: str = "",
                  trace: Callable[[dict], None] | None = None):
@@ -206,7 +236,7 @@ class VoiceControl:
             self.microphone.close()
             raise
         self.decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word)
-        self.audio = EchoFilteredAudio(record)
+        self.audio = EchoFilteredAudio(record, spoken=spoken, transcribes=self.engine.transcribes)
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="voiceguide-listener", daemon=True)
 
@@ -220,7 +250,7 @@ class VoiceControl:
     def _listen(self) -> None:
         try:
             for found in detections(self.engine, self.decider, self.audio(self._reported(self.microphone.timed_chunks())),
-                                    close_on_pause=True):
+                                    close_on_pause=True, on_heard=self._trace_words if self.trace else None):
                 if self._closing.is_set():
                     return
                 verdict = self.audio.judge(found)
@@ -232,6 +262,7 @@ class VoiceControl:
                     self.trace({"heard": found.phrase, "command": found.meaning.value, "obeyed": verdict.obey,
                                 "level_db": round(verdict.level_db, 1), "above_echo_db": round(verdict.above_echo_db, 1),
                                 "follows_narration": verdict.follows_narration, "echo_moved": verdict.echo_moved,
+                                "narrator_said": verdict.narrator_said,
                                 "erle_db": round(canceller.erle_db, 1),
                                 "echo_delay_s": round(canceller.delay / SAMPLE_RATE, 3),
                                 "late_s": round(time.monotonic() - said, 3),
@@ -243,6 +274,13 @@ class VoiceControl:
             if not self._closing.is_set():
                 self.warn(f"voice control stopped after an unexpected error ({type(exc).__name__}: {exc}); "
                           "the keys still work")
+
+    def _trace_words(self, heard: list[Heard], level: float) -> None:
+        """Every utterance's words for `play --trace`, commands or not: what the user said that was
+        not understood shows there."""
+        for item in heard:
+            if item.final:
+                self.trace({"words": item.text, "stream_s": round(item.at, 2)})
 
     def _reported(self, chunks: Iterable[tuple[bytes, float, float]]) -> Iterator[tuple[bytes, float, float]]:
         """The microphone's chunks, with a trace record every REPORT_SECONDS of how far behind the

@@ -56,6 +56,7 @@ def installed_model_packages() -> list[Path]:
 
 class VoskEngine:
     name = "vosk"
+    transcribes = False
 
     def __init__(self, model_path: Path, vocabulary: Vocabulary, extra_words: tuple[str, ...] = ()):
         vosk = _vosk()

@@ -89,6 +89,7 @@ class _Held:
 
 class WhisperEngine:
     name = "whisper"
+    transcribes = True
 
     def __init__(self, folder: Path, vocabulary: Vocabulary, extra_words: tuple[str, ...] = (), *,
                  pinned: bool = True):
