@@ -322,8 +322,10 @@ def _as_played(engine, decider, mic: np.ndarray, played: np.ndarray, spoken) -> 
     judge what the narrator said when), and each phrase is judged against the echo it left, as it
     is decided."""
     audio = EchoFilteredAudio(RenderedPlayback(played), spoken=spoken, transcribes=engine.transcribes)
+    decider = PhraseDecider(decider.vocabulary, leading=engine.transcribes)  # as VoiceControl makes it
     paced = Paced((pcm, at, captured) for pcm, at, captured in timed_chunks(mic))
-    found = [Landed(f, paced.landed()) for f in detections(engine, decider, audio(paced), close_on_pause=True)
+    found = [Landed(f, paced.landed()) for f in detections(engine, decider, audio(paced), close_on_pause=True,
+                                                           leftover_db=audio.leftover_db)
              if audio.judge(f).obey]
     return found, paced.behind
 

@@ -195,10 +195,12 @@ def report(said, clips, mic, speaker, records: list[dict], output: str, args) ->
     if latencies:
         print(f"  latency from the end of the word: p50 {np.percentile(latencies, 50) * 1000:.0f} ms, "
               f"p95 {np.percentile(latencies, 95) * 1000:.0f} ms")
-    if behind:
-        print(f"  listener behind the microphone: p50 {np.percentile(behind, 50) * 1000:.0f} ms, "
-              f"p95 {np.percentile(behind, 95) * 1000:.0f} ms, max {max(behind) * 1000:.0f} ms "
-              f"({len(behind)} samples)")
+    for label, values in (("behind the microphone (from capture)", behind),
+                          ("behind the device (from hand-over)", [r["waited_s"] for r in listening])):
+        if values:
+            print(f"  listener {label}: p50 {np.percentile(values, 50) * 1000:.0f} ms, "
+                  f"p95 {np.percentile(values, 95) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms "
+                  f"({len(values)} samples)")
     print(f"  commands nobody said: {len(stray)} {[(r['heard'], round(r['at'] - said[0][2], 1)) for r in stray]}")
     if outputs:
         print(f"  output underruns: {outputs[-1].get('underruns')}")

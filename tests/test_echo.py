@@ -345,6 +345,24 @@ def test_with_an_engine_that_transcribes_only_what_the_narrator_said_is_held_to_
     assert verdicts[(True, "no")].obey and not verdicts[(True, "no")].narrator_said
 
 
+def test_words_after_a_phrase_count_only_if_the_narrator_said_them_then():
+    """A user's "no" running on into the narration's count ("no 20") is the user's "no"; "no
+    thanks" is someone saying something else."""
+    from voiceguide.narrator import SpokenLog
+
+    reference = speechlike(8, seed=3)
+    mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
+    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # the user, well above the echo
+    spoken = SpokenLog()
+    spoken.add(5.9, 6.6, "20")
+    audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=True)
+    for _pcm, at in audio(chunks(mic)):
+        if round(at, 2) == 6.6:
+            counted = audio.judge(Detection(Command.UNDO, "no", None, at, rest="20"))
+            other = audio.judge(Detection(Command.UNDO, "no", None, at, rest="thanks"))
+    assert counted.obey and not other.obey
+
+
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (it renders the narration)")
 def test_a_whole_routine_heard_back_gives_only_the_users_commands(tmp_path):
     """The Korean model has no [unk]: without the canceller, English narration comes out as Korean

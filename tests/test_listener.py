@@ -50,6 +50,18 @@ def test_only_whole_phrases_in_final_results_are_commands(config):
     assert decider.feed(final("hello there", 3.0)) is None
 
 
+def test_a_phrase_that_runs_on_is_decided_with_its_rest_only_when_asked(config):
+    """Over the narration a user's "no" can run on into the canceller's leftovers; the listener
+    then judges the rest (voice_control.py). Anywhere else, only whole phrases count."""
+    leading = PhraseDecider(config.vocabulary(), leading=True)
+    decided = leading.feed(final("No 20", 1.0))
+    assert (decided.meaning, decided.phrase, decided.rest) == (Command.UNDO, "no", "20")
+    assert leading.feed(final("how many left over there", 2.0)).phrase == "how many left"
+    assert leading.feed(final("pause", 3.0)).rest == ""
+    assert leading.feed(final("hello pause", 4.0)) is None
+    assert PhraseDecider(config.vocabulary()).feed(final("No 20", 1.0)) is None
+
+
 def test_wake_word(config):
     decider = PhraseDecider(config.vocabulary(), wake_word="guide")
     assert decider.feed(final("pause", 1.0)) is None

@@ -27,10 +27,12 @@ class Microphone:
         sd = load_sounddevice()
         index = resolve_device(device, outputs=False)
         self.rate = rate
-        self._blocks: queue.SimpleQueue[tuple[bytes, float]] = queue.SimpleQueue()
+        self._blocks: queue.SimpleQueue[tuple[bytes, float, float]] = queue.SimpleQueue()
         self._clock = StreamClock(rate)
         self._frames = 0
         self.overflows = 0
+        self.arrived = 0.0
+        """Monotonic time the block last taken was handed over by the device."""
         try:
             self._stream = sd.RawInputStream(samplerate=rate, channels=1, dtype="int16", device=index,
                                              blocksize=int(CHUNK_SECONDS * rate), callback=self._callback)
@@ -46,7 +48,7 @@ class Microphone:
         age = time_info.currentTime - time_info.inputBufferAdcTime
         if not 0 <= age < 1:  # some host APIs report no times: the block was captured just now
             age = frames / self.rate
-        self._blocks.put((bytes(data), self._clock.block_time(self._frames, now - age)))
+        self._blocks.put((bytes(data), self._clock.block_time(self._frames, now - age), now))
         self._frames += frames
 
     def timed_chunks(self, seconds: float | None = None) -> Iterator[tuple[bytes, float, float]]:
@@ -54,7 +56,7 @@ class Microphone:
         frames = 0
         while seconds is None or frames < seconds * self.rate:
             try:
-                block, captured = self._blocks.get(timeout=GAP_SECONDS if frames else START_SECONDS)
+                block, captured, self.arrived = self._blocks.get(timeout=GAP_SECONDS if frames else START_SECONDS)
             except queue.Empty:
                 raise AudioUnavailable("the microphone stopped sending sound") from None
             frames += len(block) // 2

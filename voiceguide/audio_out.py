@@ -19,7 +19,7 @@ import numpy as np
 from voiceguide.errors import VoiceguideError
 from voiceguide.playback_record import PlaybackRecord
 
-BLOCK_SECONDS = 0.01
+BLOCK_SECONDS = 0.02
 """Audio block length: the longest a pause waits before the output goes silent (plus the device's latency)."""
 SILENT_SECONDS = 2.5
 """An output that has not called back for this long has stopped. One rule for the session's

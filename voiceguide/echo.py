@@ -135,6 +135,7 @@ class EchoCanceller:
         holds whether or not the filter manages to learn the room: with no reduction, it is all
         of the echo)."""
         self._leak: list[float] = []
+        self._typical = 0.0
 
     @property
     def _echo_possible(self) -> bool:
@@ -151,6 +152,7 @@ class EchoCanceller:
         reference = np.asarray(reference, np.float64)
         residual = mic.copy()
         self._leak = []
+        self._typical = self._typical_gain()  # medians over seconds: once a chunk is often enough
         for start in range(0, len(mic) - self.block + 1, self.block):
             end = start + self.block
             self._history = np.concatenate([self._history[self.block:], reference[start:end]])
@@ -281,9 +283,14 @@ class EchoCanceller:
         the estimate fell 30 dB short and a leftover of the narration was obeyed."""
         if not self._echo_possible or not self._gains:
             return 0.0
-        loudest = max(self._recent_reference)
+        return max(self._recent_reference) * self._typical
+
+    def _typical_gain(self) -> float:
+        """The room's typical gain over the filter's typical reduction, recently (see _likely_leak)."""
+        if not self._gains:
+            return 0.0
         reduction = float(np.median(self._reductions)) if self._reductions else 1.0  # a new filter: none yet
-        return loudest * float(np.median(self._gains)) / max(1.0, reduction)
+        return float(np.median(self._gains)) / max(1.0, reduction)
 
     def _block(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
         n = self.block

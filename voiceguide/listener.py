@@ -43,15 +43,22 @@ class Decision:
     phrase: str
     detected: float
     """Stream time (s) at which the decision was made."""
+    rest: str = ""
+    """Words heard after the phrase in the same utterance (see PhraseDecider's `leading`)."""
 
 
 class PhraseDecider:
     """Turns an engine's final results into commands, or the vocabulary's other meanings (with the
     wake word, if one is set)."""
 
-    def __init__(self, vocabulary: Vocabulary, *, wake_word: str = ""):
+    def __init__(self, vocabulary: Vocabulary, *, wake_word: str = "", leading: bool = False):
+        """`leading`: an utterance that starts with a phrase and goes on is decided as the phrase,
+        with the words after it as its `rest`, for the caller to judge: over the narration, a
+        user's "no" can run on into what the echo canceller left of it ("no 20", "no anything
+        else to") when the two overlap."""
         self.vocabulary = vocabulary
         self.wake_word = normalise(wake_word)
+        self.leading = leading
 
     def feed(self, heard: Heard) -> Decision | None:
         if not heard.final:
@@ -62,7 +69,14 @@ class PhraseDecider:
                 return None
             phrase = phrase[len(self.wake_word) + 1:]
         meaning = self.vocabulary.match(phrase)
-        return Decision(meaning, phrase, heard.at) if meaning is not None else None
+        if meaning is not None:
+            return Decision(meaning, phrase, heard.at)
+        words = phrase.split()
+        for length in range(len(words) - 1, 0, -1) if self.leading else ():
+            meaning = self.vocabulary.match(" ".join(words[:length]))
+            if meaning is not None:
+                return Decision(meaning, " ".join(words[:length]), heard.at, " ".join(words[length:]))
+        return None
 
 
 def chunks_of(clip: Clip, seconds: float = CHUNK_SECONDS) -> Iterator[tuple[bytes, float]]:
@@ -84,12 +98,13 @@ class QuietMeter:
         self.level = -120.0
         """dBFS of the last chunk."""
 
-    def update(self, samples: np.ndarray) -> float:
-        """`samples` (float) just heard; returns how long the speaker has been quiet."""
+    def update(self, samples: np.ndarray, floor_db: float = -120.0) -> float:
+        """`samples` (float) just heard; returns how long the speaker has been quiet. Anything no
+        louder than `floor_db` (dBFS; the narration's likely leftovers) counts as quiet too."""
         level = 10 * np.log10(max(float(np.mean(samples * samples)), 1e-12)) if len(samples) else -120.0
         self.level = level
         self.peak = max(level, self.peak - PEAK_DECAY_DB, QUIET_FLOOR_DB)
-        if level < max(self.peak - QUIET_BELOW_PEAK_DB, QUIET_FLOOR_DB):
+        if level < max(self.peak - QUIET_BELOW_PEAK_DB, QUIET_FLOOR_DB, floor_db):
             self.quiet_for += len(samples) / SAMPLE_RATE
         else:
             self.quiet_for = 0.0
@@ -103,15 +118,20 @@ class Detection:
     audio_end: float | None
     """Where in the audio the phrase ended (from the engine's word times), if known."""
     detected: float
+    rest: str = ""
+    """Words heard after the phrase in the same utterance (PhraseDecider's `leading`)."""
 
 
 def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[bytes, float]], *,
-               close_on_pause: bool = False, on_heard: Callable[[list[Heard], float], None] | None = None
-               ) -> Iterator[Detection]:
+               close_on_pause: bool = False, on_heard: Callable[[list[Heard], float], None] | None = None,
+               leftover_db: Callable[[], float] | None = None) -> Iterator[Detection]:
     """Commands as they are decided, from a stream of chunks (a file or the microphone alike).
 
     The engine hears the chunks with the room's steady noise taken out (denoise.py), DELAY late.
     `on_heard` sees every engine result with the microphone's level (for a live display).
+    `leftover_db` gives the level of the narration the echo canceller likely left in the chunk
+    just taken: no louder than that, the speaker has paused. (Without it, a user's "no" said over
+    the narration ran on into its leftovers, "no anything no", and was not a command.)
     """
     meter, cleaned_meter = QuietMeter(), QuietMeter()
     suppressor = NoiseSuppressor()
@@ -121,7 +141,8 @@ def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[byt
     for pcm, at in audio:
         samples = from_pcm16(pcm)
         cleaned = suppressor.process(samples)
-        quiet_for = max(meter.update(samples), cleaned_meter.update(cleaned))
+        floor = leftover_db() if leftover_db is not None else -120.0
+        quiet_for = max(meter.update(samples, floor), cleaned_meter.update(cleaned, floor))
         closed = closed and quiet_for > 0
         heard = engine.accept(pcm16(cleaned).tobytes(), at)
         holding = any(not item.final for item in heard) or (holding and not heard)
@@ -146,5 +167,5 @@ def _decide(heard: list[Heard], decider: PhraseDecider) -> list[Detection]:
         decision = decider.feed(item)
         if decision is not None:
             end = item.end - DELAY / SAMPLE_RATE if item.end is not None else None  # the engine hears late
-            decisions.append(Detection(decision.meaning, decision.phrase, end, decision.detected))
+            decisions.append(Detection(decision.meaning, decision.phrase, end, decision.detected, decision.rest))
     return decisions

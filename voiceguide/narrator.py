@@ -140,6 +140,10 @@ class Narrator:
         return clip
 
 
+NUMBER_WORDS = "zero one two three four five six seven eight nine ten".split()
+"""A count the narrator says as "5" may be written back as "five"."""
+
+
 class SpokenLog:
     """What the narrator was set to say and when (monotonic times), for the last minute: the
     listener asks whether the narrator said a phrase's words while it was heard. Written by the
@@ -167,8 +171,8 @@ class SpokenLog:
         erring towards having said it)."""
         with self._lock:
             spans = list(self._said)
-        return {word for begins, ends, text in spans if begins < end and ends > start
-                for word in normalise(text).split()}
+        words = {word for begins, ends, text in spans if begins < end and ends > start for word in normalise(text).split()}
+        return words | {NUMBER_WORDS[int(word)] for word in words if word.isdigit() and int(word) < len(NUMBER_WORDS)}
 
 
 class AudioNarration:

@@ -147,6 +147,10 @@ class EchoFilteredAudio:
             self._next += len(mic) / SAMPLE_RATE
             yield pcm16(residual).tobytes(), at
 
+    def leftover_db(self) -> float:
+        """The canceller's estimate of the narration left in the latest chunk (dBFS)."""
+        return _db(self.canceller.residual_echo) if self.record is not None else -120.0
+
     def said_at(self, found: Detection) -> float:
         """When (monotonic) the phrase ended in the room, from where it ended in the stream."""
         end = found.audio_end if found.audio_end is not None else found.detected
@@ -170,9 +174,11 @@ class EchoFilteredAudio:
         references = np.concatenate([chunk.reference for chunk in chunks])
         narration = _follows_narration(chunks, before_phrase, references)
         moved = _echo_moved(chunks, spoken, references)
-        said = self._narrator_said(found.phrase, [chunk for chunk, is_said in zip(chunks, spoken, strict=True)
-                                                  if is_said])
-        if said:
+        phrase_chunks = [chunk for chunk, is_said in zip(chunks, spoken, strict=True) if is_said]
+        said = self._narrator_said(found.phrase, phrase_chunks)
+        if found.rest and not self._narrator_said_all(found.rest, phrase_chunks):
+            obey = False  # words after the phrase that are not the narration's: the user said something else
+        elif said:
             obey = above_echo >= ABOVE_ECHO_DB and not narration and not moved
         else:  # not the narration's leftover, whatever the echo did: only someone speaking up is asked for
             obey = above_echo >= UNSAID_ABOVE_ECHO_DB
@@ -185,8 +191,18 @@ class EchoFilteredAudio:
         hears some command in any leftover, whatever was said."""
         if not self.transcribes or self.spoken is None or self.record is None:
             return True
-        start, end = spoken[0].captured - MAX_DELAY_SECONDS, spoken[-1].captured + CHUNK_SECONDS
-        return bool(set(phrase.split()) & self.spoken.words_between(start, end))
+        return bool(set(phrase.split()) & self._narrated(spoken))
+
+    def _narrator_said_all(self, words: str, spoken: list[_Chunk]) -> bool:
+        """Whether every one of `words` was the narrator's, then (False if nobody can tell)."""
+        if not self.transcribes or self.spoken is None or self.record is None:
+            return False
+        return set(words.split()) <= self._narrated(spoken, after=PHRASE_SECONDS)
+
+    def _narrated(self, spoken: list[_Chunk], after: float = 0.0) -> set[str]:
+        """Words the narrator said from an echo's reach before the phrase until `after` past it."""
+        start, end = spoken[0].captured - MAX_DELAY_SECONDS, spoken[-1].captured + CHUNK_SECONDS + after
+        return self.spoken.words_between(start, end)
 
 
 def _follows_narration(chunks: list[_Chunk], before_phrase: int, references: np.ndarray) -> bool:
@@ -235,7 +251,8 @@ class VoiceControl:
         except RecognizerUnavailable:
             self.microphone.close()
             raise
-        self.decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word)
+        self.decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word,
+                                     leading=self.engine.transcribes and spoken is not None)
         self.audio = EchoFilteredAudio(record, spoken=spoken, transcribes=self.engine.transcribes)
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="voiceguide-listener", daemon=True)
@@ -250,7 +267,8 @@ class VoiceControl:
     def _listen(self) -> None:
         try:
             for found in detections(self.engine, self.decider, self.audio(self._reported(self.microphone.timed_chunks())),
-                                    close_on_pause=True, on_heard=self._trace_words if self.trace else None):
+                                    close_on_pause=True, on_heard=self._trace_words if self.trace else None,
+                                    leftover_db=self.audio.leftover_db):
                 if self._closing.is_set():
                     return
                 verdict = self.audio.judge(found)
@@ -259,7 +277,7 @@ class VoiceControl:
                     self.put(found.meaning, said)
                 if self.trace is not None:
                     canceller = self.audio.canceller
-                    self.trace({"heard": found.phrase, "command": found.meaning.value, "obeyed": verdict.obey,
+                    self.trace({"heard": found.phrase, "rest": found.rest, "command": found.meaning.value, "obeyed": verdict.obey,
                                 "level_db": round(verdict.level_db, 1), "above_echo_db": round(verdict.above_echo_db, 1),
                                 "follows_narration": verdict.follows_narration, "echo_moved": verdict.echo_moved,
                                 "narrator_said": verdict.narrator_said,
@@ -284,14 +302,18 @@ class VoiceControl:
 
     def _reported(self, chunks: Iterable[tuple[bytes, float, float]]) -> Iterator[tuple[bytes, float, float]]:
         """The microphone's chunks, with a trace record every REPORT_SECONDS of how far behind the
-        microphone the listener finished the chunk before (`behind_s`)."""
+        microphone the listener finished the chunk before: `behind_s` from when its sound was
+        captured, `waited_s` from when the device handed it over (the listener's own lag, without
+        the sound system's)."""
         report_at = 0.0
         for chunk in chunks:
+            arrived = self.microphone.arrived
             yield chunk
             now = time.monotonic()
             if self.trace is not None and now >= report_at:
                 report_at = now + REPORT_SECONDS
                 self.trace({"listening": {"behind_s": round(now - chunk[2] - len(chunk[0]) / 2 / SAMPLE_RATE, 3),
+                                          "waited_s": round(now - arrived, 3),
                                           "erle_db": round(self.audio.canceller.erle_db, 1),
                                           "echo_delay_s": round(self.audio.canceller.delay / SAMPLE_RATE, 3),
                                           "microphone_overflows": self.microphone.overflows}})

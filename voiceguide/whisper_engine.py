@@ -205,12 +205,14 @@ class WhisperEngine:
             del self._utterance[:excess]
 
     def _is_phrase(self, text: str) -> bool:
-        """Whether the words mean something to the vocabulary (after the wake word, if one is set)."""
+        """Whether the words, or the first of them, mean something to the vocabulary (after the
+        wake word, if one is set): the listener decides what words after a phrase mean."""
         if self._wake:
             if not text.startswith(self._wake + " "):
                 return False
             text = text[len(self._wake) + 1:]
-        return self._vocabulary.match(text) is not None
+        words = text.split()
+        return any(self._vocabulary.match(" ".join(words[:length])) is not None for length in range(len(words), 0, -1))
 
     def transcribe(self, pcm: bytes) -> str:
         """The words in 16-bit PCM audio (its last WINDOW_SECONDS), as words_of spells them."""
