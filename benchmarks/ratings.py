@@ -2,9 +2,10 @@
 
 Real people saying the digits zero to nine (shared/speech: Speech Commands v1 and v2, and the
 Free Spoken Digit Dataset, which was recorded at 8 kHz), each decoded as the answer to "how is
-your pain?", the way the player does it (pocketsphinx, the answer prior, the engine's own end of
+your pain?", the way the player does it (the answer vocabulary, the engine's own end of
 speech). An engine that has already heard earlier answers, and a fresh one, as for the first
-answer of a session. Also how many answers come from things that are not ratings: the other
+answer of a session, for each English engine side by side (Whisper, the default, and
+pocketsphinx, the fallback). Also how many answers come from things that are not ratings: the other
 single words in shared/speech, and its minutes of people talking. Each answer comes with a quiet
 room's hiss under it and around it, as from a real microphone (listening.py's).
 
@@ -38,7 +39,13 @@ NOT_ANSWERS = {"stop", "no", "go"}  # command words a user may well say to the q
 
 
 def main() -> None:
-    config = load_config(Path(tempfile.mkdtemp()) / "none.yaml").with_overrides(**{"recognizer.engine": "pocketsphinx"})
+    for name in ("whisper", "pocketsphinx"):
+        print(f"== {name}")
+        measure(name)
+
+
+def measure(name: str) -> None:
+    config = load_config(Path(tempfile.mkdtemp()) / "none.yaml").with_overrides(**{"recognizer.engine": name})
     vocabulary = rating_vocabulary(config.ratings["en"], config.vocabulary())
 
     def engine():
