@@ -51,3 +51,11 @@ def test_closed_by_the_listener_it_opens_again_on_the_next_voiced_frame():
     assert points.process(b".") is None
     assert points.process(b"v") == b".v"
     assert points.speech_start == pytest.approx(2 * FRAME_SECONDS)  # the quiet frame after the end
+
+
+def test_audio_is_cut_into_whole_frames_whatever_the_chunks():
+    points = Endpointer(lambda frame: True, frame_bytes=4, frame_seconds=FRAME_SECONDS)
+    assert points.whole_frames(b"abcdef") == [b"abcd"]
+    assert points.whole_frames(b"gh") == [b"efgh"]
+    assert points.whole_frames(b"ijklmnopq") == [b"ijkl", b"mnop"]
+    assert points.whole_frames(b"") == []

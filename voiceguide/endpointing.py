@@ -46,11 +46,19 @@ class Endpointer:
         self._size = max(2, round(WINDOW_SECONDS / frame_seconds))
         self._window: collections.deque[tuple[bytes, bool]] = collections.deque(maxlen=self._size)
         self._frames_seen = 0
+        self._pending = b""
         self.in_speech = False
         self.voiced = False
         """The detector's verdict on the last frame."""
         self.speech_start: float | None = None
         """Seconds into the stream where the current (or last) utterance's audio begins."""
+
+    def whole_frames(self, pcm: bytes) -> list[bytes]:
+        """`pcm` as whole frames to `process`, keeping what is left over for the next call."""
+        self._pending += pcm
+        whole = len(self._pending) - len(self._pending) % self.frame_bytes
+        frames, self._pending = self._pending[:whole], self._pending[whole:]
+        return [frames[offset:offset + self.frame_bytes] for offset in range(0, whole, self.frame_bytes)]
 
     def process(self, frame: bytes) -> bytes | None:
         """The audio to decode for this frame: on opening, the window up to and including it;

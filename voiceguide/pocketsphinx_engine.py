@@ -153,18 +153,13 @@ class PocketsphinxEngine:
             except Exception as exc:  # noqa: BLE001 - the binding raises RuntimeError with no detail
                 raise RecognizerUnavailable(f"cannot load the pocketsphinx English model ({exc})") from None
         self._endpointer = speech_endpointer()
-        self._pending = b""
         self._utterance_start: float | None = None
         self.description = "pocketsphinx, built-in US English model"
 
     def accept(self, pcm: bytes, at: float) -> list[Heard]:
-        self._pending += pcm
-        size = self._endpointer.frame_bytes
-        whole = len(self._pending) - len(self._pending) % size
-        frames, self._pending = self._pending[:whole], self._pending[whole:]
         heard: list[Heard] = []
-        for offset in range(0, len(frames), size):
-            speech = self._endpointer.process(frames[offset:offset + size])
+        for frame in self._endpointer.whole_frames(pcm):
+            speech = self._endpointer.process(frame)
             if speech is not None and self._utterance_start is None:
                 self._utterance_start = self._endpointer.speech_start
                 self._decoder.start_utt()

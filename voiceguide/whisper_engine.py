@@ -119,7 +119,6 @@ class WhisperEngine:
         self._max_tokens = len(self._prompt) + TOKENS_PER_PHRASE_TOKEN * longest + 4
         self._endpointer = speech_endpointer()
         self._frame_seconds = self._endpointer.frame_bytes / 2 / SAMPLE_RATE
-        self._pending = b""
         self._time = 0.0  # engine time: the end of the last frame taken in
         self._utterance = bytearray()
         self._voiced_seconds = 0.0
@@ -131,13 +130,8 @@ class WhisperEngine:
         self.description = "Whisper tiny.en (CTranslate2), English" if pinned else f"Whisper, model {folder}"
 
     def accept(self, pcm: bytes, at: float) -> list[Heard]:
-        self._pending += pcm
-        size = self._endpointer.frame_bytes
-        whole = len(self._pending) - len(self._pending) % size
-        frames, self._pending = self._pending[:whole], self._pending[whole:]
         heard: list[Heard] = []
-        for offset in range(0, len(frames), size):
-            frame = frames[offset:offset + size]
+        for frame in self._endpointer.whole_frames(pcm):
             self._time += self._frame_seconds
             was_open = self._endpointer.in_speech
             audio = self._endpointer.process(frame)
