@@ -69,6 +69,17 @@ def test_a_bad_voice_is_a_clear_error(synthesizer, tmp_path):
         synthesizer.render("Hello.", "no-such-voice-xyz", 160, tmp_path / "x.wav")
 
 
+def test_every_render_is_spoken_at_the_rate_asked_for(synthesizer, tmp_path):
+    """espeak-ng applies a new rate on its own thread; through pyttsx3 it was lost about one render
+    in eight when the rate changed, so 'slower' sometimes gave (and cached) the old speed."""
+    lengths = {100: [], 200: []}
+    for turn in range(16):
+        rate = 100 if turn % 2 else 200
+        path = synthesizer.render("Rub slowly up and down.", "", rate, tmp_path / f"{turn}.wav")
+        lengths[rate].append(read_wav(path).duration)
+    assert min(lengths[100]) > 1.5 * max(lengths[200])
+
+
 def test_a_hung_render_times_out_and_is_retried_then_reported(tmp_path):
     impatient = Synthesizer(timeout=0.000001)
     try:

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -38,6 +39,27 @@ class VoiceInfo:
     languages: tuple[str, ...]
 
 
+RATE_APPLIED_WITHIN = 0.05
+"""Seconds espeak-ng takes at most, here, to apply a new rate (it applies settings on its own thread)."""
+
+
+def _set_rate(engine, rate: int) -> None:
+    """Set the speaking rate and wait until the engine reports it in force.
+
+    espeak-ng applies settings on its own thread, and through pyttsx3 2.99 a new rate was lost
+    outright about one render in eight when it changed (the utterance came out at the old rate and
+    was cached as the new one). Setting it again until it reads back fixes that; an engine that
+    reads back at once (SAPI, NSSpeech) costs nothing."""
+    for _ in range(5):
+        engine.setProperty("rate", rate)
+        deadline = time.monotonic() + RATE_APPLIED_WITHIN
+        while engine.getProperty("rate") != rate and time.monotonic() < deadline:
+            time.sleep(0.002)
+        if engine.getProperty("rate") == rate:
+            return
+    raise RuntimeError(f"the speech engine did not take the rate {rate}")
+
+
 def _worker(conn: Connection) -> None:
     """Worker process: answers ('render', text, voice, rate, path) and ('voices',) requests."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends this worker
@@ -47,6 +69,7 @@ def _worker(conn: Connection) -> None:
 
             engine = pyttsx3.init()
             engine_name = type(engine.proxy._driver).__module__.rsplit(".", 1)[-1]
+            engine.runAndWait()  # a new engine holds settings back until its first loop: run it once
         except Exception as exc:  # noqa: BLE001 - any failure to start is reported, never raised
             conn.send(("error", f"cannot start the speech engine: {exc}"))
             return
@@ -71,7 +94,7 @@ def _worker(conn: Connection) -> None:
                     continue
                 if voice:
                     engine.setProperty("voice", voice)
-                engine.setProperty("rate", rate)
+                _set_rate(engine, rate)
                 finished.clear()
                 engine.save_to_file(text, path)
                 engine.runAndWait()
