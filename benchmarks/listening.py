@@ -11,11 +11,12 @@ Engines and corpora, each engine built as `play` builds it:
 
 The clips are laid end to end with silence between them and run as one stream per condition
 through the listener; a clip counts as right when exactly its phrase is decided near it.
-Conditions: a quiet room, and pink noise at 20, 10 and 5 dB SNR (relative to the voiced parts),
+Conditions: a quiet room (each recording at its own level), and pink noise at 20, 10 and 5 dB SNR
+(each clip brought to the clips' median level, its voiced part that far above the noise),
 every stream with a microphone's faint hiss (white, -70 dBFS); and the user speaking while the
 narrator talks: a rendered built-in routine plays from a speaker across a simulated room, its
-echo 10 dB or 0 dB below the user's voice, through the echo canceller and its judge exactly as
-in `play`. Each is decided with the listener's pause rule (what `play` does) and, for the quiet
+echo 10 dB or 0 dB below the user's (levelled) voice, through the echo canceller and its judge exactly as
+in `play`, the first command 20 s into the narration (NARRATION_LEAD_SECONDS). Each is decided with the listener's pause rule (what `play` does) and, for the quiet
 room, on the engine's own final results (the usual way, as in vosk's microphone example).
 
 Time is measured as a live listener meets it. The stream is fed as fast as it goes, the time each
@@ -65,6 +66,10 @@ SNRS = (None, 20, 10, 5)
 LEAD, TAIL = 0.5, 1.5
 ECHO_BELOW_VOICE_DB = (10.0, 0.0)
 """How far the narration's echo at the microphone is below the user's voice, when they overlap."""
+NARRATION_LEAD_SECONDS = 20.0
+"""The narration plays this long before the first command over it, as a session opens with its
+title and cautions (about 35 s): the echo canceller learns the room in the first 10-15 s of
+narration, and phrases said over the narrator before then are not obeyed (in its pauses they are)."""
 ROOM_DELAY_SECONDS = 0.18
 MIC_HISS_DBFS = -70.0
 NARRATED_ROUTINE = "lower-back"
@@ -181,13 +186,14 @@ def run_engine(name: str, quick: bool) -> dict:
     timer = _Timer()
     results = {}
     for corpus, clips in corpora.items():
-        commands, windows = _laid_end_to_end(clips)
+        laid = Laid(clips)
         for snr in SNRS:
-            stream = with_noise(commands, snr, seed=len(windows))
-            found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), stream, True)
-            results[f"{corpus} | SNR {snr or 'quiet room'} | pause rule"] = _score(found, windows)
-        found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), with_noise(commands, None, len(windows)), False)
-        results[f"{corpus} | SNR quiet room | final results"] = _score(found, windows)
+            found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), laid.noisy(snr), True)
+            results[f"{corpus} | SNR {snr or 'quiet room'} | pause rule"] = _score(found, laid.windows)
+        found = timer.run(_as_heard, engine(), PhraseDecider(vocabulary), laid.noisy(None), False)
+        results[f"{corpus} | SNR quiet room | final results"] = _score(found, laid.windows)
+        over = Laid(clips, lead=NARRATION_LEAD_SECONDS)
+        commands, windows = over.levelled, over.windows
         played, spoken = narration.looped(len(commands))
         for below in ECHO_BELOW_VOICE_DB:
             mic = commands + _echo(played, _voiced_power(commands), below)
@@ -195,11 +201,11 @@ def run_engine(name: str, quick: bool) -> dict:
             results[f"{corpus} | narration {below:.0f} dB under | pause rule, canceller"] = _score(found, windows)
     if name != "vosk":
         answers = _answer_vocabulary(config)
-        digits, windows = _laid_end_to_end([(word, samples) for word, samples in real(DIGITS, every)], answers)
+        digits = Laid(real(DIGITS, every), answers)
         for snr in (None, 10):
-            found = timer.run(_as_heard, engine(answers), PhraseDecider(answers),
-                              with_noise(digits, snr, seed=len(windows)), True)
-            results[f"real digits, as pain ratings | SNR {snr or 'quiet room'} | pause rule"] = _score(found, windows)
+            found = timer.run(_as_heard, engine(answers), PhraseDecider(answers), digits.noisy(snr), True)
+            results[f"real digits, as pain ratings | SNR {snr or 'quiet room'} | pause rule"] = _score(found,
+                                                                                                    digits.windows)
     false = {}
     alone = _echo(narration.samples, _voiced_power(narration.samples), 0.0)
     background = np.concatenate([resample(read_wav(path), RATE).samples
@@ -230,7 +236,8 @@ def under_load(name: str, hogs: int, quick: bool) -> dict:
         clips = [(phrase, espeak(phrase, "ko", 140, 50, folder)) for phrase in vocabulary.all_phrases()]
     else:
         clips = real(COMMAND_WORDS, 3 if quick else 1)
-    commands, windows = _laid_end_to_end(clips)
+    over = Laid(clips, lead=NARRATION_LEAD_SECONDS)
+    commands, windows = over.levelled, over.windows
     played, spoken = narration.looped(len(commands))
     mic = commands + _echo(played, _voiced_power(commands), 0.0)
     report = {}
@@ -270,18 +277,31 @@ class _Timer:
         return found
 
 
-def _laid_end_to_end(clips: list[tuple[str, np.ndarray]], vocabulary=None
-                     ) -> tuple[np.ndarray, list[tuple[object, float, float]]]:
-    """One continuous stream, as a session would be, and each clip's expected meaning (its phrase,
-    or what `vocabulary` says it means) with where it ends and where its stretch of the stream ends."""
-    parts, windows, at = [], [], 0.0
-    for phrase, samples in clips:
-        piece, end = padded(samples)
-        parts.append(piece)
-        windows.append((vocabulary.match(phrase) if vocabulary is not None else phrase, at + end,
-                        at + len(piece) / RATE))
-        at += len(piece) / RATE
-    return np.concatenate(parts), windows
+class Laid:
+    """Clips laid end to end in one continuous stream, as a session would be, and each clip's
+    expected meaning (its phrase, or what `vocabulary` says it means) with where it ends and where
+    its stretch of the stream ends.
+
+    `samples` keeps each recording's own level. `levelled` brings every clip to the median voiced
+    level: the recordings' gains span 28 dB, so against one steady noise or echo level a fixed SNR
+    would put the quiet half of them near 0 dB, where a person in a room speaks at one level."""
+
+    def __init__(self, clips: list[tuple[str, np.ndarray]], vocabulary=None, lead: float = 0.0):
+        """`lead`: seconds of silence before the first clip."""
+        median_power = float(np.median([_voiced_power(samples) for _, samples in clips]))
+        raw, levelled, self.windows, at = [np.zeros(int(lead * RATE))], [np.zeros(int(lead * RATE))], [], lead
+        for phrase, samples in clips:
+            piece, end = padded(samples)
+            raw.append(piece)
+            levelled.append(piece * np.sqrt(median_power / _voiced_power(samples)))
+            self.windows.append((vocabulary.match(phrase) if vocabulary is not None else phrase, at + end,
+                                 at + len(piece) / RATE))
+            at += len(piece) / RATE
+        self.samples, self.levelled = np.concatenate(raw), np.concatenate(levelled)
+
+    def noisy(self, snr: float | None) -> np.ndarray:
+        """A quiet room: the recordings as they are; in noise: levelled, `snr` above it."""
+        return with_noise(self.samples if snr is None else self.levelled, snr, seed=len(self.windows))
 
 
 def _score(found: list[Landed], windows: list[tuple[object, float, float]]) -> dict:

@@ -90,7 +90,7 @@ class ScriptedEngine:
     def __init__(self, partials: dict[int, str], finals: dict[int, str]):
         self.partials, self.finals, self.chunk, self.closed_at = partials, finals, 0, []
 
-    def accept(self, data, at):
+    def accept(self, data, at, heard_as_is=None):
         self.chunk += 1
         if self.chunk in self.finals:
             return [final(self.finals[self.chunk], at)]

@@ -36,6 +36,20 @@ QUIET_SHARE = 0.9
 """An utterance closes when this share of the window's frames are not voiced."""
 
 
+class WholeFrames:
+    """Cuts a stream fed in any amounts into whole frames, keeping what is left over."""
+
+    def __init__(self, frame_bytes: int):
+        self.frame_bytes = frame_bytes
+        self._pending = b""
+
+    def of(self, pcm: bytes) -> list[bytes]:
+        self._pending += pcm
+        whole = len(self._pending) - len(self._pending) % self.frame_bytes
+        frames, self._pending = self._pending[:whole], self._pending[whole:]
+        return [frames[offset:offset + self.frame_bytes] for offset in range(0, whole, self.frame_bytes)]
+
+
 class Endpointer:
     """Feed it whole frames; it says which audio belongs to an utterance, with no delay."""
 
@@ -43,10 +57,11 @@ class Endpointer:
         self.frame_bytes = frame_bytes
         self._is_speech = is_speech
         self._frame_seconds = frame_seconds
-        self._size = max(2, round(WINDOW_SECONDS / frame_seconds))
-        self._window: collections.deque[tuple[bytes, bool]] = collections.deque(maxlen=self._size)
+        self.window_frames = max(2, round(WINDOW_SECONDS / frame_seconds))
+        """The most frames `process` hands over at once (on opening)."""
+        self._window: collections.deque[tuple[bytes, bool]] = collections.deque(maxlen=self.window_frames)
         self._frames_seen = 0
-        self._pending = b""
+        self._frames = WholeFrames(frame_bytes)
         self.in_speech = False
         self.voiced = False
         """The detector's verdict on the last frame."""
@@ -55,10 +70,7 @@ class Endpointer:
 
     def whole_frames(self, pcm: bytes) -> list[bytes]:
         """`pcm` as whole frames to `process`, keeping what is left over for the next call."""
-        self._pending += pcm
-        whole = len(self._pending) - len(self._pending) % self.frame_bytes
-        frames, self._pending = self._pending[:whole], self._pending[whole:]
-        return [frames[offset:offset + self.frame_bytes] for offset in range(0, whole, self.frame_bytes)]
+        return self._frames.of(pcm)
 
     def process(self, frame: bytes) -> bytes | None:
         """The audio to decode for this frame: on opening, the window up to and including it;
@@ -73,7 +85,7 @@ class Endpointer:
             self.speech_start = (self._frames_seen - len(self._window)) * self._frame_seconds
             return b"".join(audio for audio, _ in self._window)
         quiet = sum(not was_voiced for _, was_voiced in self._window)
-        if len(self._window) == self._size and quiet >= QUIET_SHARE * self._size:
+        if len(self._window) == self.window_frames and quiet >= QUIET_SHARE * self.window_frames:
             self.end()
         return frame
 

@@ -127,7 +127,8 @@ def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[byt
                leftover_db: Callable[[], float] | None = None) -> Iterator[Detection]:
     """Commands as they are decided, from a stream of chunks (a file or the microphone alike).
 
-    The engine hears the chunks with the room's steady noise taken out (denoise.py), DELAY late.
+    The engine hears the chunks with the room's steady noise taken out (denoise.py), DELAY late,
+    and the same chunks as they were, equally late (an engine may understand those better).
     `on_heard` sees every engine result with the microphone's level (for a live display).
     `leftover_db` gives the level of the narration the echo canceller likely left in the chunk
     just taken: no louder than that, the speaker has paused. (Without it, a user's "no" said over
@@ -138,13 +139,15 @@ def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[byt
     holding = False  # the engine has words in an open utterance
     closed = False  # ... and was asked to close it in this pause already
     at = 0.0
+    as_is = np.zeros(DELAY)  # the chunk as it was, DELAY late like the cleaned one
     for pcm, at in audio:
         samples = from_pcm16(pcm)
         cleaned = suppressor.process(samples)
+        as_is = np.concatenate([as_is[len(as_is) - DELAY:], samples])
         floor = leftover_db() if leftover_db is not None else -120.0
         quiet_for = max(meter.update(samples, floor), cleaned_meter.update(cleaned, floor))
         closed = closed and quiet_for > 0
-        heard = engine.accept(pcm16(cleaned).tobytes(), at)
+        heard = engine.accept(pcm16(cleaned).tobytes(), at, heard_as_is=pcm16(as_is[:len(samples)]).tobytes())
         holding = any(not item.final for item in heard) or (holding and not heard)
         if close_on_pause and holding and not closed and quiet_for >= QUIET_SECONDS:
             heard += engine.finish(at)

@@ -156,7 +156,7 @@ class PocketsphinxEngine:
         self._utterance_start: float | None = None
         self.description = "pocketsphinx, built-in US English model"
 
-    def accept(self, pcm: bytes, at: float) -> list[Heard]:
+    def accept(self, pcm: bytes, at: float, heard_as_is: bytes | None = None) -> list[Heard]:
         heard: list[Heard] = []
         for frame in self._endpointer.whole_frames(pcm):
             speech = self._endpointer.process(frame)

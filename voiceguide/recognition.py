@@ -43,8 +43,10 @@ class Engine(Protocol):
     narration's own words; an engine held to the phrases (vosk's grammar, pocketsphinx's small
     language model) makes some phrase of any sound."""
 
-    def accept(self, pcm: bytes, at: float) -> list[Heard]:
-        """Feed 16-bit mono PCM at SAMPLE_RATE; `at` is the stream time at its end."""
+    def accept(self, pcm: bytes, at: float, heard_as_is: bytes | None = None) -> list[Heard]:
+        """Feed 16-bit mono PCM at SAMPLE_RATE with the room's steady noise taken out; `at` is the
+        stream time at its end. `heard_as_is` is the same stretch before the noise suppressor, for
+        an engine that understands words better through noise than through the suppressor."""
 
     def finish(self, at: float) -> list[Heard]:
         """The stream has ended: close any open utterance."""

@@ -80,7 +80,7 @@ class VoskEngine:
         self._recognizer.SetWords(True)
         self.description = f"vosk, model {model_path.name} ({model_path})"
 
-    def accept(self, pcm: bytes, at: float) -> list[Heard]:
+    def accept(self, pcm: bytes, at: float, heard_as_is: bytes | None = None) -> list[Heard]:
         if self._recognizer.AcceptWaveform(pcm):
             return self._final(self._recognizer.Result(), at)
         partial = _words(json.loads(self._recognizer.PartialResult()).get("partial", ""))

@@ -14,11 +14,16 @@ the difference there, each measured:
 - a result that is not a phrase is held for HOLD_SECONDS, and if the speaker goes on within
   that time the two are transcribed again joined: the listener's pause rule cuts "sto-p" at the
   closure before the "p", and the first half alone is heard as "start";
-- digits written as words ("5" is "five") and one phrase said over and over taken once.
+- digits written as words ("5" is "five") and one phrase said over and over taken once;
+- utterances are found in the noise-suppressed signal but transcribed from the microphone's as
+  it was: Whisper, trained on noisy speech, hears words through steady noise better than through
+  the suppressor's distortion (real commands at 10 dB SNR 87% -> 90%, 5 dB 86% -> 87%; over the
+  narration no change), while the endpointer needs the noise out to find where speech ends.
 """
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +33,7 @@ from voiceguide.clips import from_pcm16
 from voiceguide.commands import Vocabulary, normalise
 from voiceguide.log_mel import log_mel
 from voiceguide.recognition import SAMPLE_RATE, Heard, RecognizerUnavailable
+from voiceguide.endpointing import WholeFrames
 from voiceguide.voice_activity import speech_endpointer
 from voiceguide.whisper_model import verify
 
@@ -119,6 +125,8 @@ class WhisperEngine:
         self._max_tokens = len(self._prompt) + TOKENS_PER_PHRASE_TOKEN * longest + 4
         self._endpointer = speech_endpointer()
         self._frame_seconds = self._endpointer.frame_bytes / 2 / SAMPLE_RATE
+        self._as_is_frames = WholeFrames(self._endpointer.frame_bytes)
+        self._recent_as_is: collections.deque[bytes] = collections.deque(maxlen=self._endpointer.window_frames)
         self._time = 0.0  # engine time: the end of the last frame taken in
         self._utterance = bytearray()
         self._voiced_seconds = 0.0
@@ -129,18 +137,23 @@ class WhisperEngine:
         self._text = ""  # what that try heard
         self.description = "Whisper tiny.en (CTranslate2), English" if pinned else f"Whisper, model {folder}"
 
-    def accept(self, pcm: bytes, at: float) -> list[Heard]:
+    def accept(self, pcm: bytes, at: float, heard_as_is: bytes | None = None) -> list[Heard]:
+        """Utterances are cut from `pcm` and transcribed from `heard_as_is` (from `pcm` without it)."""
         heard: list[Heard] = []
-        for frame in self._endpointer.whole_frames(pcm):
+        frames = self._endpointer.whole_frames(pcm)
+        as_is = self._as_is_frames.of(heard_as_is) if heard_as_is is not None else frames
+        for frame, frame_as_is in zip(frames, as_is):
             self._time += self._frame_seconds
+            self._recent_as_is.append(frame_as_is)
             was_open = self._endpointer.in_speech
-            audio = self._endpointer.process(frame)
+            opened = self._endpointer.process(frame)
             if self._held is not None:
-                self._held.since += frame
+                self._held.since += frame_as_is
                 if len(self._held.since) > 2 * SAMPLE_RATE * (HOLD_SECONDS + MAX_UTTERANCE_SECONDS):
                     self._held = None  # the speaker went on far too long for one phrase
-            if audio is None:
+            if opened is None:
                 continue
+            audio = b"".join(list(self._recent_as_is)[-(len(opened) // len(frame)):])
             if not was_open:
                 self._utterance, self._voiced_seconds, self._tried_at, self._text = bytearray(), 0.0, None, ""
                 heard.append(Heard("…", final=False, at=at))  # words to come: the listener may close it
