@@ -71,11 +71,18 @@ class PulseLab:
         os.environ.update({key: self.env[key] for key in
                            ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_SINK", "PULSE_SOURCE")})
 
-    def stop(self) -> None:
+    def kill(self) -> None:
+        """The sound server goes away (as when it crashes or is restarted); start() brings it back."""
         for client in self._keepalive:
             client.kill()
             client.wait()
         subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True, timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and subprocess.run(["pulseaudio", "--check"], env=self.env).returncode == 0:
+            time.sleep(0.05)  # waiting for another process to exit
+
+    def stop(self) -> None:
+        self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

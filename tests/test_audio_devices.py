@@ -114,6 +114,31 @@ def test_a_vanishing_device_leaves_the_session_in_text_mode(tmp_path):
     live.wait_for(r"the audio output stopped .*; carrying on in text mode where you are", timeout=30)
     assert live.finish(timeout=60) == 0
     assert "1 of 1 steps done." in live.output and "Traceback" not in live.output
+    assert "the sound is back" not in live.output
+
+
+def test_a_restarted_sound_server_brings_the_sound_back(tmp_path):
+    """The server goes away mid-session and comes back: the session carries on in text meanwhile,
+    then speaks again through the new server, where it is."""
+    own = PulseLab().start()
+    try:
+        live = player(own, routine_file(tmp_path, COUNTING.replace("count: 16", "count: 60")), "--rate", "300",
+                      "--restart")
+        live.wait_for(r"Ready, and")
+        own.kill()
+        live.wait_for(r"the audio output stopped", timeout=30)
+        own.start()
+        live.wait_for(r"the sound is back", timeout=30)
+        speaker = subprocess.Popen(["parec", f"--device={own.SPEAKER}.monitor", "--format=s16le", "--channels=1",
+                                    "--rate=48000", "--raw"], env=own.env, stdout=subprocess.PIPE)
+        time.sleep(3.0)  # the test listens for a while; the player itself never sleeps
+        speaker.terminate()
+        heard = np.frombuffer(speaker.communicate()[0], dtype="<i2") / 32768.0
+        assert np.max(envelope_db(heard, 48000, 0.02), initial=-120) > -35  # counting, out loud again
+        assert live.finish(timeout=90) == 0
+    finally:
+        own.stop()
+    assert "1 of 1 steps done." in live.output and "Traceback" not in live.output
 
 
 def test_a_fault_in_the_listener_turns_voice_control_off_in_one_line(lab, tmp_path):

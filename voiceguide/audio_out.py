@@ -26,6 +26,8 @@ SILENT_SECONDS = 2.5
 watchdog and for waiting on a question or a take to play out: a PulseAudio null sink (and some
 Bluetooth outputs) goes quiet for up to 2 s when idle, and the 0.5 s the waits once allowed made
 `record` and the pain question give up on a working device."""
+CLOSE_WITHIN_SECONDS = 1.0
+"""How long closing a stream may take before it is left to finish on its own thread."""
 STEADY_CALLBACKS = 6
 """Callbacks arriving at the real-time pace that show a stream is really playing (not pre-filling)."""
 
@@ -179,9 +181,9 @@ class AudioOut:
 
     def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS):
         sd = load_sounddevice()
-        index = resolve_device(device)
+        self._index = resolve_device(device)
         try:
-            info = sd.query_devices(index, "output")
+            info = sd.query_devices(self._index, "output")
         except (sd.PortAudioError, ValueError) as exc:
             raise AudioUnavailable(f"no audio output device ({exc})") from None
         self.rate = int(info["default_samplerate"])
@@ -189,28 +191,54 @@ class AudioOut:
         self.mixer = Mixer(self.rate)
         self.record: PlaybackRecord | None = None
         """Set to keep what is played, for the echo canceller."""
-        self._clock = StreamClock(self.rate)
-        self.last_callback = 0.0
-        self.failed = ""
         self.underruns = 0
-        self._closing = False
-        self._stream = None
+        self.reopened = 0
+        self._block = block_seconds
         self._called = threading.Event()
         self._flowing = threading.Event()
-        self._block = block_seconds
+        self._stream = None
+        self._generation = 0
+        """Which stream is current: one closed after a stall may still call back, and must not play."""
+        self._open()
+
+    def _open(self) -> None:
+        """Open and start a stream on the device, with a fresh clock; the mixer and its clips stay."""
+        sd = load_sounddevice()
+        self._clock = StreamClock(self.rate)
+        self.failed = ""
+        self._closing = False
+        self._flowing.clear()
         self._recent = collections.deque(maxlen=STEADY_CALLBACKS)
         self._frames_done = 0
+        self._generation += 1
+        generation = self._generation
         try:
-            self._stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="float32", device=index,
-                                           blocksize=int(self.rate * block_seconds), latency="low",
-                                           callback=self._callback, finished_callback=self._finished)
+            self._stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="float32", device=self._index,
+                                           blocksize=int(self.rate * self._block), latency="low",
+                                           callback=lambda *block: self._callback(generation, *block),
+                                           finished_callback=lambda: self._finished(generation))
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
-            raise AudioUnavailable(f"cannot open the audio output '{self.device_name}': {exc}") from None
+            self.failed = f"cannot open the audio output '{self.device_name}': {exc}"
+            raise AudioUnavailable(self.failed) from None
         self.latency = float(self._stream.latency)
         self.last_callback = time.monotonic()
 
-    def _callback(self, out, frames, time_info, status) -> None:
+    def reopen(self) -> bool:
+        """Close the stream that stopped and open the device again (the sound server restarted, a
+        headset came back). Clips scheduled meanwhile that are due play from where they are."""
+        self._close_stream()
+        try:
+            self._open()
+        except AudioUnavailable:
+            return False
+        self.reopened += 1
+        return True
+
+    def _callback(self, generation: int, out, frames, time_info, status) -> None:
+        if generation != self._generation:
+            out.fill(0)
+            return
         now = time.monotonic()
         self.last_callback = now
         if not self._flowing.is_set():
@@ -230,8 +258,8 @@ class AudioOut:
         self._frames_done += frames
         self._called.set()
 
-    def _finished(self) -> None:
-        if not self.failed and not self._closing:
+    def _finished(self, generation: int) -> None:
+        if generation == self._generation and not self.failed and not self._closing:
             self.failed = "the audio stream stopped"
 
     def play(self, samples: np.ndarray, at: float) -> None:
@@ -266,9 +294,23 @@ class AudioOut:
         return not self.failed and now - self.last_callback < SILENT_SECONDS
 
     def close(self) -> None:
+        self._close_stream()
+
+    def _close_stream(self) -> None:
+        """Stop the stream off this thread: a frozen sound server can block PortAudio's abort for
+        good, and the session's thread must never wait on a device."""
         self._closing = True
-        try:
-            self._stream.abort()
-            self._stream.close()
-        except Exception:  # noqa: BLE001 - a vanished device may fail to close; nothing to keep
-            pass
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        closer = threading.Thread(target=_abort_and_close, args=(stream,), name="close-output", daemon=True)
+        closer.start()
+        closer.join(CLOSE_WITHIN_SECONDS)
+
+
+def _abort_and_close(stream) -> None:
+    try:
+        stream.abort()
+        stream.close()
+    except Exception:  # noqa: BLE001 - a vanished device may fail to close; nothing to keep
+        pass

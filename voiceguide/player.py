@@ -46,6 +46,8 @@ OUTPUT_REPORT_SECONDS = 2.0
 """How often `play --trace` is told how the audio output is doing (its underruns so far)."""
 LOOKAHEAD = 0.25
 """Seconds ahead that cues go to the audio output, so each clip starts on its exact sample."""
+REOPEN_RETRY_SECONDS = 1.0
+"""How often a stopped output is tried again (and how long a reopened one has to start playing)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ class _Audio:
         self.sink = AudioNarration(self.narrator, self.out.play, self.out.silence,
                                    volume=config.speech.volume, tones=config.audio.tones, spoken=self.spoken)
         self.rendered = threading.Event()
+        self._reconnected = threading.Event()
+        self._closed = threading.Event()
         self._timing_refreshed = False
         self._reported_failures = False
 
@@ -168,13 +172,27 @@ class _Audio:
             self._reported_failures = True
             text, why = next(iter(self.narrator.failures.items()))
             self.warn(f"could not render speech for {text!r} ({why}); it is shown as text")
-        if outputs.audio is not None and not self.out.healthy(now):
+        if outputs.audio is None and self._reconnected.is_set():
+            self._reconnected.clear()
+            outputs.audio = self.sink
+            self.warn("the sound is back")
+        elif outputs.audio is not None and not self.out.healthy(now):
             outputs.audio = None
             self.warn(f"the audio output stopped ({self.out.failed or 'no longer responding'}); "
-                      "carrying on in text mode where you are")
-            self.out.close()
+                      "carrying on in text mode where you are, and trying to get the sound back")
+            threading.Thread(target=self._reconnect, name="reopen-output", daemon=True).start()
+
+    def _reconnect(self) -> None:
+        """Reopen the output until it plays again (the sound server restarted, the headset is back)
+        or the session ends; the session's thread never waits on it."""
+        while not self._closed.is_set():
+            if self.out.reopen() and self.out.wait_until_flowing(REOPEN_RETRY_SECONDS):
+                self._reconnected.set()
+                return
+            self._closed.wait(REOPEN_RETRY_SECONDS)
 
     def close(self) -> None:
+        self._closed.set()
         self.out.close()
         self.narrator.synthesizer.close()
 
