@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voiceguide.alsa_messages import quiet_alsa
 from voiceguide.errors import VoiceguideError
 from voiceguide.playback_record import PlaybackRecord
 
@@ -139,7 +140,9 @@ class Device:
 
 
 def load_sounddevice():
-    """The sounddevice module, or AudioUnavailable when the PortAudio library is missing."""
+    """The sounddevice module, or AudioUnavailable when the PortAudio library is missing; ALSA's
+    messages no longer reach the terminal."""
+    quiet_alsa()
     try:
         import sounddevice
     except OSError as exc:  # the PortAudio library itself is missing

@@ -142,7 +142,7 @@ class WhisperEngine:
         heard: list[Heard] = []
         frames = self._endpointer.whole_frames(pcm)
         as_is = self._as_is_frames.of(heard_as_is) if heard_as_is is not None else frames
-        for frame, frame_as_is in zip(frames, as_is):
+        for frame, frame_as_is in zip(frames, as_is, strict=True):
             self._time += self._frame_seconds
             self._recent_as_is.append(frame_as_is)
             was_open = self._endpointer.in_speech
