@@ -54,7 +54,7 @@ def _set_rate(engine, rate: int) -> None:
         engine.setProperty("rate", rate)
         deadline = time.monotonic() + RATE_APPLIED_WITHIN
         while engine.getProperty("rate") != rate and time.monotonic() < deadline:
-            time.sleep(0.002)
+            time.sleep(0.002)  # a readiness poll in the worker process: nothing is timed by it
         if engine.getProperty("rate") == rate:
             return
     raise RuntimeError(f"the speech engine did not take the rate {rate}")
