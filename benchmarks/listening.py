@@ -359,7 +359,8 @@ class Narration:
         from voiceguide.config import Verbosity, load_config
         from voiceguide.narrator import SpokenLog
         from voiceguide.offline import render_to_wav
-        from voiceguide.player import build_program, make_narrator
+        from voiceguide.player import make_narrator
+        from voiceguide.programs import build_program
 
         config = load_config().with_overrides(verbosity=Verbosity.FULL)
         routine = catalog.find(NARRATED_ROUTINE, config.vocabulary().all_phrases()).routine

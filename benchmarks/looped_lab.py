@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -36,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from audiolab import PulseLab, Recorder, envelope_db  # noqa: E402
+from audiolab import CpuHogs, PulseLab, Recorder, envelope_db  # noqa: E402
 from conftest import shared_folder  # noqa: E402
 from voiceguide.clips import read_wav, resample, write_wav, Clip  # noqa: E402
 
@@ -51,11 +50,6 @@ NARRATION_DB = -45.0
 def voiced_rms(samples: np.ndarray) -> float:
     voiced = samples[np.abs(samples) > 0.01 * np.max(np.abs(samples))]
     return float(np.sqrt(np.mean(voiced * voiced)))
-
-
-def _spin() -> None:
-    while True:
-        pass
 
 
 class Player:
@@ -123,14 +117,12 @@ def main() -> None:
     lab.pactl("set-sink-input-volume", loopback[0], f"{args.echo_db:+.1f}dB")
     lab.apply()
     env.update({key: lab.env[key] for key in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_SINK", "PULSE_SOURCE")})
-    hogs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.hog)]
     rng = np.random.default_rng(args.seed)
     said: list[tuple[str, str, float]] = []  # word, file, monotonic start of paplay
     trace = work / "trace.jsonl"
     try:
-        with Recorder(f"{lab.MICROPHONE}.monitor") as heard, Recorder(f"{lab.SPEAKER}.monitor") as played:
-            for process in hogs:
-                process.start()
+        with Recorder(f"{lab.MICROPHONE}.monitor") as heard, Recorder(f"{lab.SPEAKER}.monitor") as played, \
+                CpuHogs(args.hog):
             player = Player(args.routine, trace, env)
             player.wait_for("Listening with", timeout=120)
             ends = time.monotonic() + args.minutes * 60
@@ -152,8 +144,6 @@ def main() -> None:
             np.savez_compressed(work / "recordings.npz", mic=mic.samples, mic_times=mic.block_times,
                                 speaker=speaker.samples, speaker_times=speaker.block_times)
     finally:
-        for process in hogs:
-            process.terminate()
         lab.stop()
     report(said, clips, mic, speaker, [json.loads(line) for line in trace.read_text().splitlines()], player.output,
            args)

@@ -1,10 +1,12 @@
 """Narration benchmark: first audio, beat accuracy, and pause-to-silence latency, through real devices.
 
-    .venv/bin/python benchmarks/narration.py [--runs 5] [--pauses 30]
+    .venv/bin/python benchmarks/narration.py [--runs 5] [--pauses 30] [--hog N]
 
 Starts its own PulseAudio server with null sinks (tests/audiolab.py), runs `voiceguide play` as a
 user would, records the speaker's monitor through sounddevice, and lines the recording up with
-the player's `--trace` (both on the monotonic clock). Prints medians and p95s.
+the player's `--trace` (both on the monotonic clock). Prints medians and p95s, and the output's
+underruns (each one a gap in the sound) and reopenings as the player itself counted them.
+`--hog N` keeps N processes spinning on the CPU throughout: a user's laptop is busy.
 
 Targets (issue 3): first audio <= 1 s with a warm cache; beat error p95 <= 20 ms; pause to silence
 p95 <= 50 ms.
@@ -27,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from audiolab import PulseLab, Recorder, beats, envelope_db, pulse_missing, silence_after  # noqa: E402
+from audiolab import CpuHogs, PulseLab, Recorder, beats, envelope_db, pulse_missing, silence_after  # noqa: E402
 from voiceguide.clips import attack_time, resample  # noqa: E402
 from voiceguide.narrator import Narrator  # noqa: E402
 from voiceguide.synthesis import Synthesizer  # noqa: E402
@@ -155,9 +157,9 @@ class Bench:
             if abs(nearest - count["at"]) < 0.15:
                 attack.append((nearest - count["at"]) * 1000)
         narrator.synthesizer.close()
-        return {"placement": placement, "attack": attack, "scheduled": len(counts)}
+        return {"placement": placement, "attack": attack, "scheduled": len(counts), "output": _output(trace)}
 
-    def pause_latency(self, trials: int) -> tuple[list[float], list[float], int]:
+    def pause_latency(self, trials: int) -> tuple[list[float], list[float], int, dict]:
         """Seconds from sending "pause" (and from the player handling it) to silence at the speaker."""
         trace = self.folder / "talking.jsonl"
         env = self.env(self.folder / "cache", config="audio:\n  tones: false\n")
@@ -189,13 +191,20 @@ class Bench:
             silent = silence_after(recording.samples, recording.rate, offset, threshold_db=SILENCE_DB, hold=0.06)
             total.append((silent - offset) * 1000)
             audio.append((silent - recording.seconds_at(handled_at)) * 1000)
-        return total, audio, skipped
+        return total, audio, skipped, _output(trace)
+
+
+def _output(trace: Path) -> dict:
+    """The player's last report on its output: underruns and reopenings so far."""
+    reports = [r["output"] for r in map(json.loads, trace.read_text().splitlines()) if "output" in r]
+    return reports[-1] if reports else {"underruns": 0, "reopened": 0}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="start-ups measured, cold and warm each")
     parser.add_argument("--pauses", type=int, default=30, help="pauses measured")
+    parser.add_argument("--hog", type=int, default=0, metavar="N", help="processes spinning on the CPU throughout")
     args = parser.parse_args()
     if pulse_missing():
         print(f"cannot run: {pulse_missing()}")
@@ -203,17 +212,17 @@ def main() -> int:
     lab = PulseLab().start()
     lab.apply()
     try:
-        with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as folder:
+        with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as folder, CpuHogs(args.hog):
             bench = Bench(lab, Path(folder))
             cold = [bench.first_audio(Path(tempfile.mkdtemp(dir=folder)), 1)[0] for _ in range(args.runs)]
             warm_cache = Path(tempfile.mkdtemp(dir=folder))
             bench.first_audio(warm_cache, 1)
             warm = bench.first_audio(warm_cache, args.runs)
             beat = bench.beat_errors()
-            total, audio, skipped = bench.pause_latency(args.pauses)
+            total, audio, skipped, paused_output = bench.pause_latency(args.pauses)
     finally:
         lab.stop()
-    print("voiceguide narration benchmark (PulseAudio null sink, recorded at its monitor)")
+    print(f"voiceguide narration benchmark (PulseAudio null sink, recorded at its monitor; {args.hog} CPU hogs)")
     print(summary("first audio after `play`, cold cache", [s * 1000 for s in cold]))
     print(summary("first audio after `play`, warm cache", [s * 1000 for s in warm]))
     print(f"{'':<44} (includes the configured lead-in of 300 ms)")
@@ -226,6 +235,8 @@ def main() -> int:
     print(summary("pause to silence, from the command handled", audio))
     if skipped:
         print(f"{'':<44} ({skipped} pauses fell in a gap between words and were not counted)")
+    for name, output in (("counting run", beat["output"]), ("pausing run", paused_output)):
+        print(f"{'output gaps (underruns), ' + name:<44} {output['underruns']}   reopened {output['reopened']}")
     return 0
 
 

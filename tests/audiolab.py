@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -84,6 +85,28 @@ class PulseLab:
     def stop(self) -> None:
         self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+class CpuHogs:
+    """Processes spinning on the CPU while a measurement runs: a user's laptop is busy."""
+
+    def __init__(self, count: int):
+        self.processes = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(count)]
+
+    def __enter__(self) -> CpuHogs:
+        for process in self.processes:
+            process.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.join()
 
 
 @dataclass

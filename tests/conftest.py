@@ -76,7 +76,7 @@ def config() -> Config:
 def narration_of(routine_id: str, config: Config) -> list[str]:
     """Every sentence the narrator may say in a built-in routine: what `play` gives the engine."""
     from voiceguide import catalog
-    from voiceguide.player import build_program, speech_timer
+    from voiceguide.programs import build_program, speech_timer
 
     routine = catalog.find(routine_id, config.vocabulary().all_phrases()).routine
     session = Session(build_program(routine, config), config.vocabulary(), speech_timer(config), lambda cue, at: None)

@@ -14,31 +14,17 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-import yaml
-
 from voiceguide import __version__, catalog, paths, whisper_model
 from voiceguide.config import Config, Verbosity, load_config
 from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
-from voiceguide.placestore import PlaceStore
-from voiceguide.authoring import new_routine
-from voiceguide.audio_out import AudioOut
-from voiceguide.recorder import Recorder, RecordingStopped
-from voiceguide.recordings import Recordings
-from voiceguide.takes import utterances
-from voiceguide.history import History, default_path as history_path
-from voiceguide.history_view import describe_history
-from voiceguide.shortcuts import PLATFORMS, current_platform, default_folders, write_shortcut
-from voiceguide.audio_out import list_devices
-from voiceguide.clips import read_wav
-from voiceguide.audio_in import Microphone
-from voiceguide.listener import PhraseDecider, chunks_of, detections
-from voiceguide.model_download import MODEL_LIST_URL, choose, download, download_whisper, fetch_list
-from voiceguide.recognizers import is_english, make_engine
-from voiceguide.offline import render_to_wav
-from voiceguide.player import build_program, estimated_seconds, make_narrator, play
-from voiceguide.synthesis import Synthesizer
+from voiceguide.history import default_path as history_path
+from voiceguide.programs import build_program, estimated_seconds
 from voiceguide.routine import Intensity, Reps, Routine
 from voiceguide.routine_loader import TEMPO_RANGE, load_routine
+from voiceguide.shortcuts import PLATFORMS
+
+# The audio, speech and listening stacks (numpy, sounddevice, the recognizers) are imported by the
+# commands that use them, so that list, show, validate and --help start at once.
 
 
 RENDER_RATE = 22050
@@ -129,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
                                                   "language the small vosk model from the official Vosk list.")
     fetch.add_argument("name", nargs="?", metavar="NAME",
                        help=f"{whisper_model.NAME}, or a vosk model name, e.g. vosk-model-small-en-us-0.15")
-    fetch.add_argument("--list-url", default=MODEL_LIST_URL, metavar="URL",
+    fetch.add_argument("--list-url", metavar="URL",
                        help="where the vosk model list is (default: the official list)")
     fetch.add_argument("--mirror", metavar="URL",
                        help="a copy of the Whisper model's files to fetch instead of Hugging Face's")
@@ -322,6 +308,10 @@ def _with_flags(config: Config, args) -> Config:
 
 
 def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.history import History
+    from voiceguide.placestore import PlaceStore
+    from voiceguide.player import play
+    
     config = _with_flags(config, args)
     loaded = catalog.find(args.routine or config.routine, config.vocabulary().all_phrases())
     resume = True if args.resume else False if args.restart else None
@@ -341,6 +331,12 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _record(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.audio_out import AudioOut
+    from voiceguide.player import make_narrator
+    from voiceguide.recorder import Recorder, RecordingStopped
+    from voiceguide.recordings import Recordings
+    from voiceguide.takes import utterances
+    
     config = _with_flags(config, args)
     routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
     recordings = Recordings.for_routine(routine.id)
@@ -375,6 +371,8 @@ def _record(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _new(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.authoring import new_routine
+    
     path = new_routine(args.name)
     routine_id = path.stem
     out.write(f"wrote {path}\nEdit it, then: voiceguide validate {routine_id} && voiceguide play {routine_id}\n")
@@ -382,6 +380,8 @@ def _new(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _shortcut(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.shortcuts import current_platform, default_folders, write_shortcut
+    
     loaded = catalog.find(args.routine, config.vocabulary().all_phrases())
     routine = loaded.routine
     given = Path(args.routine).expanduser()
@@ -396,6 +396,9 @@ def _shortcut(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _history(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.history import History
+    from voiceguide.history_view import describe_history
+    
     with contextlib.closing(History(history_path())) as history:
         if args.csv:
             history.export_csv(out)
@@ -409,6 +412,9 @@ def _history(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.offline import render_to_wav
+    from voiceguide.player import make_narrator
+    
     config = _with_flags(config, args)
     routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
     narrator = make_narrator(config, RENDER_RATE, routine.id)
@@ -424,6 +430,11 @@ def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.audio_in import Microphone
+    from voiceguide.clips import read_wav
+    from voiceguide.listener import PhraseDecider, chunks_of, detections
+    from voiceguide.recognizers import make_engine
+    
     clip = read_wav(args.wav) if args.wav else None
     engine = make_engine(config, args.model)
     err.write(f"voiceguide: listening with {engine.description}\n")
@@ -463,12 +474,15 @@ def _live_meter(err: TextIO):
 
 
 def _model(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.model_download import MODEL_LIST_URL, choose, download, download_whisper, fetch_list
+    from voiceguide.recognizers import is_english
+    
     folder = paths.data_dir() / "models"
     whisper = args.name == whisper_model.NAME or (args.name is None and is_english(config.language))
     name = whisper_model.NAME if whisper else None
     entry = None
     if not whisper:
-        entry = choose(fetch_list(args.list_url), args.name, config.language)
+        entry = choose(fetch_list(args.list_url or MODEL_LIST_URL), args.name, config.language)
         name = entry.name
     if (folder / name).exists():
         out.write(f"{name} is already in {folder}\n")
@@ -487,6 +501,8 @@ def _model(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _devices(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.audio_out import list_devices
+    
     for device in list_devices():
         marks = "".join([" (default output)" if device.is_default_output else "",
                          " (default input)" if device.is_default_input else ""])
@@ -496,6 +512,8 @@ def _devices(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _voices(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.synthesis import Synthesizer
+    
     synthesizer = Synthesizer()
     try:
         found = synthesizer.voices()
@@ -510,6 +528,8 @@ def _voices(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _config(args, config: Config, out: TextIO, err: TextIO) -> int:
+    import yaml
+    
     def plain(value):
         if isinstance(value, enum.Enum):
             return value.value

@@ -19,24 +19,24 @@ from voiceguide.asking import Prompter
 from voiceguide.audio_out import AudioOut, AudioUnavailable
 from voiceguide.clock import MonotonicClock
 from voiceguide.commands import Command
-from voiceguide.config import Config, Verbosity
+from voiceguide.config import Config
 from voiceguide.history import History, HistoryUnavailable
 from voiceguide.cues import Count, Cue, Say
 from voiceguide.narrator import AudioNarration, Narrator, SpokenLog
 from voiceguide.pain import PainCheck
 from voiceguide.recordings import Recordings
 from voiceguide.placestore import PlaceStore
-from voiceguide.planner import Pace, Place, plan
+from voiceguide.planner import Place, plan
 from voiceguide.routine import Routine
 from voiceguide.runner import CommandInbox, run
 from voiceguide.playback_record import PlaybackRecord
 from voiceguide.recognition import RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 from voiceguide.session import Mode, Outcome, Session
-from voiceguide.speechtime import estimate_seconds
 from voiceguide.synthesis import SynthesisError, Synthesizer
 from voiceguide.textview import KeyReader, LineReader, TextView, stdin_is_terminal
-from voiceguide.timeline import PlaySettings, Program, Wording, expand
+from voiceguide.programs import build_program, speech_timer
+from voiceguide.timeline import Program
 from voiceguide.trace import Trace
 from voiceguide.voice_control import VoiceControl
 
@@ -57,29 +57,6 @@ class PlayResult:
     completed: int
     skipped: list[str]
     summary: str
-
-
-def wording_for(config: Config, sessions_played: int) -> Wording:
-    """Resolve 'auto' verbosity: full instructions for the first sessions, brief after."""
-    if config.verbosity is Verbosity.AUTO:
-        return Wording.FULL if sessions_played < config.full_sessions else Wording.BRIEF
-    return Wording(config.verbosity.value)
-
-
-def build_program(routine: Routine, config: Config, sessions_played: int = 0) -> Program:
-    settings = PlaySettings(intensity=routine.intensity or config.intensity, tempo=config.timing.tempo,
-                            rest=config.timing.rest, count_in=config.timing.count_in,
-                            wording=wording_for(config, sessions_played))
-    return expand(routine, settings, config.vocabulary())
-
-
-def speech_timer(config: Config):
-    rate = config.speech.rate
-    return lambda text: estimate_seconds(text, rate)
-
-
-def estimated_seconds(program: Program, config: Config) -> float:
-    return plan(program, Place(0, 0, 0), 0.0, Pace(speech_timer(config)))[-1].at
 
 
 def make_narrator(config: Config, stream_rate: int, routine_id: str | None = None) -> Narrator:
@@ -295,6 +272,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
         saver(clock.now())  # the very last place, however the interrupt fell
         raise
     finally:
+        view.close()
         recorder.finish(session)
         if listener:
             listener.close()

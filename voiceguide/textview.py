@@ -3,6 +3,11 @@
 On a terminal the block (step k/N, technique, the count or time left, what comes next) is
 redrawn in place; otherwise every cue is printed as a plain line, which is what logs and tests
 read. Keys are read on their own thread and only ever turned into commands.
+
+The block lives in the terminal's bottom rows, outside a scrolling region that holds the
+transcript (as apt draws its progress bar). It is drawn at absolute rows, never by counting lines
+up from the cursor, so a line some library prints into the terminal scrolls with the transcript
+and cannot leave stale copies of the block behind.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ KEYS = {
     "m": Command.MORE, "e": Command.ENOUGH, "u": Command.UNDO, "s": Command.STATUS,
     "h": Command.HELP, "?": Command.HELP,
 }
+BLOCK_LINES = 6
+"""Rows kept for the live block: title, where, work, next, last command, keys."""
 KEY_HELP = ("space pause/resume · n next · p back · r repeat · +/- tempo · m more · e enough · "
             "u undo · s status · h help · q stop")
 
@@ -40,7 +47,8 @@ class TextView:
     def __init__(self, out: TextIO, live: bool):
         self.out = out
         self.live = live
-        self._block_lines = 0
+        self._rows = 0
+        """The terminal's height the block was placed for (0: not placed yet)."""
         self._last_said = ""
         self._note = ""
         self._beat = ""
@@ -66,16 +74,30 @@ class TextView:
     def draw(self, view: View) -> None:
         if not self.live:
             return
-        self._erase_block()
-        width = max(40, shutil.get_terminal_size((100, 20)).columns) - 1
-        lines = [f"{view.title}", self._where(view), self._work(view), self._next(view)]
-        if self._note:
-            lines.append(f"  last command  {self._note}")
-        lines.append(f"  keys  {KEY_HELP}")
-        text = [line[:width] for line in lines]
-        self.out.write("\n".join(text) + "\n")
+        columns, rows = shutil.get_terminal_size((100, 24))
+        if rows != self._rows:
+            self._place_block(rows)
+        lines = [f"{view.title}", self._where(view), self._work(view), self._next(view),
+                 f"  last command  {self._note}" if self._note else "", f"  keys  {KEY_HELP}"]
+        first_row = rows - BLOCK_LINES + 1
+        drawn = "".join(f"\x1b[{first_row + index};1H\x1b[2K{line[:max(1, columns - 1)]}"
+                        for index, line in enumerate(lines))
+        self.out.write(f"\x1b7{drawn}\x1b8")  # save the transcript's cursor, draw, put it back
         self.out.flush()
-        self._block_lines = len(text)
+
+    def close(self) -> None:
+        """Give the terminal its whole height back, with the cursor below the last block drawn."""
+        if self._rows:
+            self.out.write(f"\x1b7\x1b[r\x1b8\x1b[{self._rows};1H\n")
+            self.out.flush()
+            self._rows = 0
+
+    def _place_block(self, rows: int) -> None:
+        """Keep the bottom rows for the block and let the transcript scroll above them."""
+        reset = "\x1b7\x1b[r\x1b8\x1b[J" if self._rows else ""  # resized: clear the block drawn before
+        room = "\n" * BLOCK_LINES + f"\x1b[{BLOCK_LINES}A"  # scrolls the transcript up if it reaches the bottom
+        self.out.write(f"{reset}{room}\x1b7\x1b[1;{max(1, rows - BLOCK_LINES)}r\x1b8")
+        self._rows = rows
 
     def _where(self, view: View) -> str:
         mode = {Mode.PLAYING: "", Mode.PAUSED: "  [PAUSED]", Mode.CONFIRM_STOP: "  [STOP? press q again]",
@@ -98,14 +120,8 @@ class TextView:
         return f"  {upcoming} · about {_clock_text(view.remaining)} to the end"
 
     def _log(self, line: str) -> None:
-        self._erase_block()
         self.out.write(line + "\n")
         self.out.flush()
-
-    def _erase_block(self) -> None:
-        if self.live and self._block_lines:
-            self.out.write(f"\x1b[{self._block_lines}F\x1b[J")
-            self._block_lines = 0
 
 
 class KeyReader:

@@ -1,0 +1,91 @@
+"""The live view as a user sees it, on a terminal emulated by pyte."""
+
+from __future__ import annotations
+
+import io
+
+import pyte
+import pytest
+
+from voiceguide.commands import Command
+from voiceguide.cues import Role, Say
+from voiceguide.session import Mode, Outcome, View
+from voiceguide.textview import BLOCK_LINES, TextView
+from voiceguide.timeline import PartKind
+
+COLUMNS, ROWS = 100, 24
+
+
+class Terminal(io.StringIO):
+    """What is written goes to an emulated screen as well (a newline returns the carriage, as a
+    terminal's line discipline makes it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.screen = pyte.Screen(COLUMNS, ROWS)
+        self.stream = pyte.Stream(self.screen)
+
+    def write(self, text: str) -> int:
+        self.stream.feed(text.replace("\n", "\r\n"))
+        return super().write(text)
+
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+
+def view_at(count: int, mode: Mode = Mode.PLAYING) -> View:
+    return View(mode=mode, title="Lower back", part_kind=PartKind.STEP, step_number=2, step_count=5,
+                label="Thumb circles", phase=None, count=count, target=20, seconds_left=None, resting=False,
+                upcoming="Knuckle rub", tempo=1.5, remaining=300 - count)
+
+
+@pytest.fixture
+def terminal(monkeypatch) -> Terminal:
+    monkeypatch.setenv("COLUMNS", str(COLUMNS))
+    monkeypatch.setenv("LINES", str(ROWS))
+    return Terminal()
+
+
+def test_stray_lines_from_other_programs_never_leave_copies_of_the_block(terminal):
+    """ALSA, PortAudio or espeak may print into the terminal between two redraws: the block stays
+    one block at the bottom, and the stray lines scroll away with the transcript above it."""
+    view = TextView(terminal, live=True)
+    for count in range(1, 60):
+        view.cue(Say(f"Sentence {count}.", Role.INSTRUCTION), float(count))
+        if count % 3 == 0:
+            terminal.write(f"ALSA lib pcm.c:8570:(snd_pcm_recover) underrun occurred {count}\n")
+        view.draw(view_at(count))
+    screen = terminal.lines()
+    assert sum(line == "Lower back" for line in screen) == 1, "\n".join(screen)
+    assert screen[ROWS - BLOCK_LINES:ROWS - BLOCK_LINES + 3] == [
+        "Lower back", "  Step 2 of 5 · Thumb circles", "  Count 59 of 20 · 1.5 s each · beat"], "\n".join(screen)
+    transcript = screen[:ROWS - BLOCK_LINES]
+    assert transcript[-1] == "" and transcript[-2] == "  Sentence 59.", "\n".join(screen)
+    assert "underrun occurred 57" in transcript[-4], "\n".join(screen)
+
+
+def test_the_last_command_shows_and_the_summary_follows_the_block(terminal):
+    view = TextView(terminal, live=True)
+    view.cue(Say("Begin.", Role.INSTRUCTION), 0.0)
+    view.draw(view_at(1))
+    view.command(Command.PAUSE, Outcome(accepted=True, note="paused"))
+    view.draw(view_at(1, Mode.PAUSED))
+    view.close()
+    terminal.write("Session ended at step 2.\n")
+    screen = terminal.lines()
+    assert screen[-8:] == ["Lower back", "  Step 2 of 5 · Thumb circles  [PAUSED]",
+                           "  Count 1 of 20 · 1.5 s each · beat", "  Next: Knuckle rub · about 4:59 to the end",
+                           "  last command  pause: paused", screen[-3], "Session ended at step 2.", ""], \
+        "\n".join(screen)
+    assert screen[-3].startswith("  keys  space pause/resume")
+
+
+def test_a_resized_terminal_gets_one_block_at_its_new_bottom(terminal, monkeypatch):
+    view = TextView(terminal, live=True)
+    view.cue(Say("Begin.", Role.INSTRUCTION), 0.0)
+    view.draw(view_at(1))
+    monkeypatch.setenv("LINES", "20")
+    view.draw(view_at(2))
+    screen = terminal.lines()
+    assert sum(line == "Lower back" for line in screen) == 1, "\n".join(screen)
+    assert screen[20 - BLOCK_LINES] == "Lower back", "\n".join(screen)

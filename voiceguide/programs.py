@@ -1,0 +1,37 @@
+"""A routine's program under the user's settings, and how long it takes.
+
+Kept apart from the player so that `list` and `show` (which only need the lengths) start without
+loading the audio, speech and listening stacks.
+"""
+
+from __future__ import annotations
+
+from voiceguide.config import Config, Verbosity
+from voiceguide.planner import Pace, Place, plan
+from voiceguide.routine import Routine
+from voiceguide.speechtime import estimate_seconds
+from voiceguide.timeline import PlaySettings, Program, Wording, expand
+
+
+def wording_for(config: Config, sessions_played: int) -> Wording:
+    """Resolve 'auto' verbosity: full instructions for the first sessions, brief after."""
+    if config.verbosity is Verbosity.AUTO:
+        return Wording.FULL if sessions_played < config.full_sessions else Wording.BRIEF
+    return Wording(config.verbosity.value)
+
+
+def build_program(routine: Routine, config: Config, sessions_played: int = 0) -> Program:
+    settings = PlaySettings(intensity=routine.intensity or config.intensity, tempo=config.timing.tempo,
+                            rest=config.timing.rest, count_in=config.timing.count_in,
+                            wording=wording_for(config, sessions_played))
+    return expand(routine, settings, config.vocabulary())
+
+
+def speech_timer(config: Config):
+    """Seconds a sentence takes at the configured rate, estimated from its text."""
+    rate = config.speech.rate
+    return lambda text: estimate_seconds(text, rate)
+
+
+def estimated_seconds(program: Program, config: Config) -> float:
+    return plan(program, Place(0, 0, 0), 0.0, Pace(speech_timer(config)))[-1].at
