@@ -213,12 +213,12 @@ def test_no_alsa_message_reaches_the_terminal():
     """ALSA prints its complaints (underruns, unknown devices) to stderr, where they break the live
     view; once voiceguide has loaded sounddevice they are counted instead."""
     asking = ("import ctypes, ctypes.util\n"
-              "from voiceguide import alsa_messages\n"
+              "from voiceguide import library_messages\n"
               "from voiceguide.audio_out import load_sounddevice\n"
               "load_sounddevice()\n"
               "asound = ctypes.CDLL(ctypes.util.find_library('asound'))\n"
               "assert asound.snd_pcm_open(ctypes.byref(ctypes.c_void_p()), b'nosuchdevice', 0, 0) < 0\n"
-              "print(alsa_messages.silenced)\n")
+              "print(library_messages.silenced)\n")
     result = subprocess.run([sys.executable, "-c", asking], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "ALSA" not in result.stderr and result.stderr.strip() == ""

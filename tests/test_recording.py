@@ -189,3 +189,32 @@ def test_typed_answers_are_waited_for_and_unknown_lines_ignored():
     os.write(write, b"A\n")
     assert answers.take(wait=2.0) is Command.REPEAT
     os.close(write)
+
+
+def test_record_waits_for_the_sound_server_and_carries_on(routine_file, tmp_path):
+    """The sound server goes away mid-take: record says so, waits, and when the server is back it
+    takes that sentence again and keeps it; nothing is lost and nothing ends with an error."""
+    from audiolab import PulseLab, pulse_missing
+
+    if pulse_missing():
+        pytest.skip(pulse_missing())
+    subprocess.run(["espeak-ng", "-v", "en", "-s", "150", "-w", str(tmp_path / "take.wav"),
+                    "Press the sore spot with a thumb and hold it."], check=True)
+    own = PulseLab().start()
+    try:
+        live = Live("record", str(routine_file), "--step", "hold", env=with_own_folders(own.env))
+        live.wait_for(r"Speak now", timeout=90)
+        own.kill()
+        live.wait_for(r"Waiting for the sound to come back", timeout=30)
+        own.start()
+        live.wait_for(r"(?s)The sound is back\. This sentence again\..*Speak now", timeout=30)
+        time.sleep(0.4)  # the user starts after the beep
+        subprocess.run(["paplay", f"--device={own.MICROPHONE}", str(tmp_path / "take.wav")], env=own.env,
+                       check=True, timeout=30)
+        live.wait_for(r"Keep it\?", timeout=60)
+        live.send("k\n")
+        assert live.finish(timeout=60) == 0, live.output
+    finally:
+        own.stop()
+    assert "Kept 1 of 1" in live.output and "Traceback" not in live.output, live.output
+    assert Recordings.for_routine("talking").load("Press the sore spot with a thumb and hold it.") is not None

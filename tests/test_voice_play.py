@@ -165,3 +165,37 @@ def test_english_stop_said_over_the_narration_by_a_real_person_ends_the_session(
     obeyed = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()
               if '"heard"' in line and json.loads(line)["obeyed"]]
     assert len(obeyed) == 2 and "Session ended" in live.output, report
+
+
+def test_voice_control_comes_back_with_the_sound_server(tmp_path):
+    """The sound server restarts mid-session: voice control says the microphone stopped, reopens
+    it when the server is back, and a real "stop" said then is obeyed."""
+    from conftest import shared_folder
+
+    if not (shared_folder() / "speech").is_dir():
+        pytest.skip("shared/speech not found (set VOICEGUIDE_SHARED)")
+    stop = understood_stops(1)[0]
+    routine = tmp_path / "talking.yaml"
+    routine.write_text(TALKING.replace("duration: 20", "duration: 120"), encoding="utf-8")
+    own = PulseLab().start()
+    try:
+        live = Live("play", str(routine), "--restart", env=with_own_folders(own.env))
+        live.wait_for(r"Listening with Whisper", timeout=60)
+        live.wait_for(r"2 minutes\. Begin\.", timeout=60)
+        own.kill()
+        live.wait_for(r"the microphone stopped sending sound; trying to reopen it", timeout=30)
+        own.start()
+        live.wait_for(r"the microphone is back; voice control is on again", timeout=30)
+        for _ in range(3):  # said again if not obeyed within two seconds, as a user would
+            subprocess.run(["paplay", f"--device={own.MICROPHONE}", str(stop)], env=own.env, check=True, timeout=30)
+            try:
+                live.wait_for(r"Do you want to end the session", timeout=4)
+                break
+            except AssertionError:
+                continue
+        live.wait_for(r"Do you want to end the session", timeout=1)
+        live.send("stop\n")
+        assert live.finish(timeout=60) == 0, live.output
+    finally:
+        own.stop()
+    assert "Traceback" not in live.output and "Expression" not in live.output, live.output  # PortAudio's noise

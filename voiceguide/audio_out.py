@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceguide.alsa_messages import quiet_alsa
+from voiceguide.library_messages import quiet_alsa
 from voiceguide.errors import VoiceguideError
 from voiceguide.playback_record import PlaybackRecord
 

@@ -27,6 +27,8 @@ from voiceguide.shortcuts import PLATFORMS
 # commands that use them, so that list, show, validate and --help start at once.
 
 
+SOUND_COMMANDS = {"play", "record", "listen", "render", "devices", "voices"}
+"""Commands that load the sound and speech libraries, which write to standard error themselves."""
 RENDER_RATE = 22050
 """Sample rate of `render` output: the speech engine's own rate, so nothing is lost or padded."""
 
@@ -192,8 +194,12 @@ _volume = _bounded(0, 1, "")
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
     args = _parser().parse_args(argv)
+    if err is None and args.command in SOUND_COMMANDS:
+        from voiceguide.library_messages import capture_native_stderr
+
+        capture_native_stderr()  # from the shell: the sound libraries' messages stay off the screen
+    out, err = out or sys.stdout, err or sys.stderr
     try:
         config = load_config(args.config)
         handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,

@@ -104,17 +104,27 @@ class PainCheck:
     def _ask(self, question: str, answers: Callable[[Hashable], bool]) -> Hashable | None:
         for _ in range(ASKS if self._listening else 0):
             self._tell(question)
+            if not self._listening:
+                return None
             self.show("  Listening...")
             try:
                 heard = self.prompter.listen(self.engine, self.vocabulary, ANSWER_SECONDS)
             except AudioUnavailable as exc:
-                self.warn(f"{exc}; pain ratings are not asked")
-                self._listening = False
+                self._give_up(str(exc))
                 return None
             if heard is not None and answers(heard):
                 return heard
         return None
 
     def _tell(self, text: str) -> None:
+        """Show `text`, and say it while the sound works; a question nobody can hear is not asked."""
         self.show(text)
-        self.prompter.say(text)
+        if self._listening:
+            try:
+                self.prompter.say(text)
+            except AudioUnavailable as exc:
+                self._give_up(str(exc))
+
+    def _give_up(self, why: str) -> None:
+        self.warn(f"{why}; pain ratings are not asked")
+        self._listening = False

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import TextIO
 
-from voiceguide import alsa_messages, paths
+from voiceguide import library_messages, paths
 from voiceguide.asking import Prompter
 from voiceguide.audio_out import AudioOut, AudioUnavailable
 from voiceguide.clock import MonotonicClock
@@ -240,7 +240,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
             sound.tick(session, outputs, now)
             if tracer is not None and now - reported[0] >= OUTPUT_REPORT_SECONDS:
                 reported[0] = now
-                tracer.output(now, sound.out.underruns, sound.out.reopened, alsa_messages.silenced)
+                tracer.output(now, sound.out.underruns, sound.out.reopened, library_messages.silenced)
         view.draw(session.view(now))
 
     def on_command(command: Command, outcome: Outcome) -> None:

@@ -4,12 +4,14 @@ For each sentence it shows and speaks the text, beeps, records until the user ha
 1.5 s, trims and levels the take, plays it back and asks "keep" or "again" (by voice, or typed).
 Only one thing happens at a time, so the microphone never has the narrator to contend with: it
 is open only while the user records a take or answers. Every kept take is stored at once, and
-sentences already recorded are passed over next time, so stopping (by voice, "stop"; Ctrl-C; a
-device failing) loses nothing and `record` again carries on where it stopped.
+sentences already recorded are passed over next time, so stopping (by voice, "stop"; Ctrl-C)
+loses nothing and `record` again carries on where it stopped. When the sound goes (the sound
+server restarted, a headset unplugged) it waits for it to come back and starts that sentence again.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TextIO
 
@@ -17,7 +19,7 @@ import numpy as np
 
 from voiceguide.asking import AnswerVocabulary, Prompter, TypedAnswers
 from voiceguide.audio_in import Microphone
-from voiceguide.audio_out import AudioOut
+from voiceguide.audio_out import AudioOut, AudioUnavailable
 from voiceguide.clips import Clip, from_pcm16
 from voiceguide.commands import Command, Vocabulary
 from voiceguide.config import Config
@@ -43,6 +45,8 @@ EMPTY_TAKES = 3
 KEYS = {"k": Command.NEXT, "keep": Command.NEXT, "": Command.NEXT, "a": Command.REPEAT,
         "again": Command.REPEAT, "q": Command.STOP, "stop": Command.STOP}
 """Typed answers (then Enter): Enter alone or k keeps, a records again, q stops."""
+REOPEN_RETRY_SECONDS = 1.0
+"""How often the sound devices are tried again after they stopped."""
 
 
 class RecordingStopped(VoiceguideError):
@@ -90,6 +94,37 @@ class Recorder:
         return kept
 
     def _record_one(self, utterance: Utterance, keep: str, again: str) -> bool:
+        while True:
+            try:
+                return self._takes_until_kept(utterance, keep, again)
+            except AudioUnavailable as exc:
+                self._wait_for_sound(str(exc))
+
+    def _wait_for_sound(self, why: str) -> None:
+        """Try the output and the microphone until both work again; only Ctrl-C ends the wait."""
+        self.show(f"  {why[0].upper()}{why[1:]}. Waiting for the sound to come back; everything kept is "
+                  "saved (Ctrl-C ends).")
+        retry = threading.Event()
+        while not self._sound_works():
+            retry.wait(REOPEN_RETRY_SECONDS)
+        self.show("  The sound is back. This sentence again.")
+
+    def _sound_works(self) -> bool:
+        if not self.prompter.out.reopen():
+            return False
+        try:
+            microphone = Microphone(self.prompter.input_device, rate=RECORD_RATE)
+        except AudioUnavailable:
+            return False
+        try:
+            next(microphone.chunks(), None)
+            return True
+        except AudioUnavailable:
+            return False
+        finally:
+            microphone.close()
+
+    def _takes_until_kept(self, utterance: Utterance, keep: str, again: str) -> bool:
         empty = 0
         while True:
             self.say(utterance.text)

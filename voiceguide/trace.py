@@ -36,11 +36,11 @@ class Trace:
         """A phrase the listener heard, obeyed or not (the record says which, and why)."""
         self._write({"at": round(now, 6), **record})
 
-    def output(self, now: float, underruns: int, reopened: int, alsa_messages: int) -> None:
+    def output(self, now: float, underruns: int, reopened: int, library_messages: int) -> None:
         """How the audio output is doing (the player writes this every few seconds): underruns,
         times the device was reopened, ALSA messages kept off the screen."""
         self._write({"at": round(now, 6), "output": {"underruns": underruns, "reopened": reopened,
-                                                     "alsa_messages": alsa_messages}})
+                                                     "library_messages": library_messages}})
 
     def _write(self, record: dict) -> None:
         self.out.write(json.dumps(record, ensure_ascii=False) + "\n")

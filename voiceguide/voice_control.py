@@ -266,7 +266,7 @@ class VoiceControl:
 
     def _listen(self) -> None:
         try:
-            for found in detections(self.engine, self.decider, self.audio(self._reported(self.microphone.timed_chunks())),
+            for found in detections(self.engine, self.decider, self.audio(self._reported(self.microphone.timed_chunks(on_change=self._microphone_changed))),
                                     close_on_pause=True, on_heard=self._trace_words if self.trace else None,
                                     leftover_db=self.audio.leftover_db):
                 if self._closing.is_set():
@@ -292,6 +292,10 @@ class VoiceControl:
             if not self._closing.is_set():
                 self.warn(f"voice control stopped after an unexpected error ({type(exc).__name__}: {exc}); "
                           "the keys still work")
+
+    def _microphone_changed(self, news: str) -> None:
+        if not self._closing.is_set():
+            self.warn(news + ("; voice control is on again" if news.endswith("back") else ""))
 
     def _trace_words(self, heard: list[Heard], level: float) -> None:
         """Every utterance's words for `play --trace`, commands or not: what the user said that was
