@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import pty
 import re
 import select
@@ -154,6 +155,32 @@ def test_ctrl_c_ends_cleanly_and_the_place_is_kept():
     again.wait_for(r"Carrying on from where you stopped\.\n  From \d\.\n  Ready, and")
     assert again.finish() == 0
     assert f"From {int(saved['progress'])}." in again.output
+
+
+def test_a_state_folder_that_cannot_be_written_costs_a_line_not_the_summary():
+    """The place and the count of sessions cannot be written (here a folder stands where each file
+    goes; as root, permissions would not stop anything): play runs to its end and says so."""
+    state = Path(os.environ["XDG_STATE_HOME"]) / "voiceguide"
+    (state / "places" / "tiny.json").mkdir(parents=True)
+    (state / "sessions.json").mkdir(parents=True)
+    result = voiceguide("play", TINY, *FAST, "--restart", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith("2 of 2 steps done."), result.stdout
+    assert "voiceguide: cannot save your place" in result.stderr
+    assert "voiceguide: cannot note the finished session in" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_place_file_is_reported_and_kept():
+    places = Path(os.environ["XDG_STATE_HOME"]) / "voiceguide" / "places"
+    places.mkdir(parents=True)
+    (places / "tiny.json").write_text('{"format": 1, "part": 2, "segm', encoding="utf-8")
+    result = voiceguide("play", "--resume", TINY, *FAST, timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    kept = list(places.glob("tiny.json.*.corrupt"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == '{"format": 1, "part": 2, "segm'
+    assert (f"voiceguide: {places / 'tiny.json'} could not be read (damaged: not valid JSON); it is kept as {kept[0].name}, and the session starts from the beginning"
+            in result.stderr), result.stderr
 
 
 def test_terminal_view_and_keys():

@@ -22,6 +22,8 @@ from voiceguide.playback_record import PlaybackRecord
 
 BLOCK_SECONDS = 0.02
 """Audio block length: the longest a pause waits before the output goes silent (plus the device's latency)."""
+OUTPUT_LATENCY: float | str = "low"
+"""The latency asked of the device (PortAudio's "low" or seconds)."""
 SILENT_SECONDS = 2.5
 """An output that has not called back for this long has stopped. One rule for the session's
 watchdog and for waiting on a question or a take to play out: a PulseAudio null sink (and some
@@ -182,7 +184,7 @@ def resolve_device(setting: str, outputs: bool = True) -> int | None:
 class AudioOut:
     """The output stream. Open it, schedule clips by monotonic time, silence it at once."""
 
-    def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS):
+    def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS, latency: float | str = OUTPUT_LATENCY):
         sd = load_sounddevice()
         self._index = resolve_device(device)
         try:
@@ -196,7 +198,7 @@ class AudioOut:
         """Set to keep what is played, for the echo canceller."""
         self.underruns = 0
         self.reopened = 0
-        self._block = block_seconds
+        self._block, self._latency = block_seconds, latency
         self._called = threading.Event()
         self._flowing = threading.Event()
         self._stream = None
@@ -217,7 +219,7 @@ class AudioOut:
         generation = self._generation
         try:
             self._stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="float32", device=self._index,
-                                           blocksize=int(self.rate * self._block), latency="low",
+                                           blocksize=int(self.rate * self._block), latency=self._latency,
                                            callback=lambda *block: self._callback(generation, *block),
                                            finished_callback=lambda: self._finished(generation))
             self._stream.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 import time
@@ -18,9 +19,11 @@ from pathlib import Path
 
 from voiceguide.planner import Place
 from voiceguide.routine import Routine
+from voiceguide.session import MAX_TEMPO_FACTOR, MIN_TEMPO_FACTOR
 from voiceguide.timeline import PartKind, Program
 
 FORMAT = 1
+SESSIONS_COUNTED_AGAIN = "sessions are counted afresh (the full instructions may come back for a while)"
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,11 @@ class SavedSession:
 
 
 def fingerprint(routine: Routine) -> str:
-    return hashlib.sha256(repr(routine).encode("utf-8")).hexdigest()[:16]
+    """What the user does, step by step (ids, counts, phases, durations, rests), and nothing of
+    where the text sits: a comment added, a sentence reworded or the same file played by another
+    path keeps the exact place."""
+    doing = [(step.id, step.work, step.rest, step.intensity) for step in routine.steps]
+    return hashlib.sha256(repr((doing, routine.intensity)).encode("utf-8")).hexdigest()[:16]
 
 
 def atomic_write_json(path: Path, data: dict) -> None:
@@ -51,21 +58,41 @@ def atomic_write_json(path: Path, data: dict) -> None:
         raise
 
 
-def _read(path: Path) -> dict | None:
-    """The file's JSON object; a corrupt file is set aside (renamed .corrupt), never deleted."""
+def _read(path: Path, set_aside: list[str], consequence: str) -> dict | None:
+    """The file's JSON object. A corrupt file is set aside under a name of its own (each one kept,
+    never deleted) and `set_aside` told what became of it and what follows."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):
-        path.replace(path.with_suffix(".corrupt"))
+    except (OSError, ValueError) as exc:
+        kept = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}.{os.getpid()}.corrupt")
+        try:
+            path.replace(kept)
+            set_aside.append(f"{path} could not be read ({_reason(exc)}); it is kept as {kept.name}, "
+                             f"and {consequence}")
+        except OSError as failed:
+            set_aside.append(f"{path} could not be read ({_reason(exc)}) nor set aside ({_reason(failed)}), "
+                             f"and {consequence}")
         return None
     return data if isinstance(data, dict) else None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValueError):
+        return "damaged: not valid JSON"
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+
+
+def _finite_within(value: float, low: float, high: float) -> bool:
+    return math.isfinite(value) and low <= value <= high
 
 
 class PlaceStore:
     def __init__(self, folder: Path):
         self.folder = folder
+        self.problems: list[str] = []
+        """What went wrong reading the saved files (one line each), for the player to say."""
 
     def _place_file(self, routine_id: str) -> Path:
         return self.folder / "places" / f"{routine_id}.json"
@@ -82,7 +109,7 @@ class PlaceStore:
         })
 
     def load(self, program: Program) -> SavedSession | None:
-        data = _read(self._place_file(program.routine.id))
+        data = _read(self._place_file(program.routine.id), self.problems, "the session starts from the beginning")
         if not data or data.get("format") != FORMAT:
             return None
         try:
@@ -90,15 +117,28 @@ class PlaceStore:
             anchor = str(data["anchor"])
             tempo = float(data.get("tempo_factor", 1.0))
             targets = {(int(p), int(s)): float(v) for p, s, v in data.get("targets", [])}
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return None
-        if data.get("fingerprint") == fingerprint(program.routine) and self._valid(program, place):
-            return SavedSession(place, tempo, targets, exact=True)
+        if not _finite_within(tempo, MIN_TEMPO_FACTOR, MAX_TEMPO_FACTOR):
+            tempo = 1.0
+        if (data.get("fingerprint") == fingerprint(program.routine) and self._valid(program, place)
+                and _finite_within(place.progress, 0.0, math.inf)):
+            return SavedSession(place, tempo, self._sane_targets(program, targets), exact=True)
         for index, part in enumerate(program.parts):
             if (part.step and part.step.id == anchor) or (part.step is None and part.kind.value == anchor
                                                           and part.kind is not PartKind.CLOSING):
                 return SavedSession(Place(index, 0, 0), tempo, {}, exact=False)
         return None
+
+    def _sane_targets(self, program: Program, targets: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
+        """Targets the user set with "more" or "enough", where they still fit their segment's range."""
+        kept = {}
+        for (part, segment), value in targets.items():
+            span = getattr(program.parts[part].segments[segment], "span", None) \
+                if self._valid(program, Place(part, segment, 0)) else None
+            if span is not None and _finite_within(value, span.low, span.high):
+                kept[(part, segment)] = value
+        return kept
 
     @staticmethod
     def _valid(program: Program, place: Place) -> bool:
@@ -111,11 +151,11 @@ class PlaceStore:
         return self.folder / "sessions.json"
 
     def sessions_played(self, routine_id: str) -> int:
-        value = (_read(self._counts_file()) or {}).get(routine_id, 0)
+        value = (_read(self._counts_file(), self.problems, SESSIONS_COUNTED_AGAIN) or {}).get(routine_id, 0)
         return value if isinstance(value, int) else 0
 
     def record_finished(self, routine_id: str) -> None:
-        counts = _read(self._counts_file()) or {}
+        counts = _read(self._counts_file(), self.problems, SESSIONS_COUNTED_AGAIN) or {}
         previous = counts.get(routine_id)
         counts[routine_id] = (previous if isinstance(previous, int) else 0) + 1
         atomic_write_json(self._counts_file(), counts)

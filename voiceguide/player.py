@@ -193,6 +193,8 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
 
     program = build_program(routine, config, store.sessions_played(routine.id))
     saved = store.load(program) if resume is not False else None
+    for problem in store.problems:
+        warn(problem)
     interactive = stdin_is_terminal()
     if saved and not saved.exact:
         warn(f"{routine.id} changed since last time; carrying on from the start of that step")
@@ -278,7 +280,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
             listener.close()
         if sound:
             sound.close()
-    return _finish(session, program, store)
+    return _finish(session, program, store, warn)
 
 
 class _HistoryRecorder:
@@ -366,13 +368,17 @@ def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | No
     return control
 
 
-def _finish(session: Session, program: Program, store: PlaceStore) -> PlayResult:
+def _finish(session: Session, program: Program, store: PlaceStore, warn) -> PlayResult:
     steps = _steps(program)
     completed, skipped = _progress(session, program)
     finished = session.place.part >= len(program.parts)
     if finished:
-        store.clear(program.routine.id)
-        store.record_finished(program.routine.id)
+        try:
+            store.clear(program.routine.id)
+            store.record_finished(program.routine.id)
+        except OSError as exc:
+            warn(f"cannot note the finished session in {store.folder} ({exc.strerror or exc}); "
+                 "the next session may offer to resume this one")
     summary = f"{len(completed)} of {len(steps)} steps done"
     if skipped:
         summary += f"; skipped: {', '.join(skipped)}"

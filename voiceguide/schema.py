@@ -94,7 +94,7 @@ class Checker:
     def check_number(self, value: Any, line: int | None, field: str, *, low: float, high: float,
                      unit: str = "", whole: bool = False) -> float | None:
         kind = "a whole number" if whole else "a number"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             self.problem(line, field, f"must be {kind}, not {describe(value)}")
             return None
         if whole and value != int(value):
@@ -194,4 +194,6 @@ def describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, str):
         return f"the text {value[:40]!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "infinity" if value > 0 else "minus infinity" if value < 0 else "'not a number' (.nan)"
     return repr(value)
