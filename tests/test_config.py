@@ -65,6 +65,17 @@ def test_flags_override_the_files():
     assert config.intensity is Intensity.FULL and config.timing.tempo == 2.0 and config.speech.rate == 160
 
 
+def test_infinity_in_the_config_is_a_one_line_error(tmp_path):
+    user = write(tmp_path / "c.yaml", "speech:\n  rate: .inf\nfull_sessions: -.inf\ntiming:\n  rest: .nan\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(user)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{user}:2: speech.rate: must be a whole number, not infinity",
+        f"{user}:3: full_sessions: must be a whole number, not minus infinity",
+        f"{user}:5: timing.rest: must be a number, not 'not a number' (.nan)",
+    ]
+
+
 def test_every_problem_is_reported_with_line_and_suggestion(tmp_path):
     user = write(tmp_path / "c.yaml", "speech:\n  rate: 500\n  volum: 1\nintensity: ful\n"
                                       "commands:\n  en:\n    pause: [next]\n    stopp: [halt]\n")

@@ -102,6 +102,16 @@ def test_bad_counts(count, message):
     assert only(GOOD.replace("count: 30-50", f"count: {count}")) == f"r.yaml:9: steps[1].reps.count: {message}"
 
 
+@pytest.mark.parametrize("value, named", [(".inf", "infinity"), ("-.inf", "minus infinity"),
+                                          (".nan", "'not a number' (.nan)")])
+def test_infinity_and_nan_are_one_line_errors_wherever_a_number_goes(value, named):
+    assert only(GOOD.replace("count: 30-50", f"count: {value}")) == \
+        f"r.yaml:9: steps[1].reps.count: must be a whole number, not {named}"
+    assert only(GOOD.replace("tempo: 1.5", f"tempo: {value}")) == \
+        f"r.yaml:10: steps[1].reps.tempo: must be a number, not {named}"
+    assert only(GOOD.replace("duration: 1-2 minutes", f"duration: {value}")).endswith(f"must be a number, not {named}")
+
+
 def test_tempo_out_of_range():
     assert only(GOOD.replace("tempo: 1.5", "tempo: 0.1")) == \
         "r.yaml:10: steps[1].reps.tempo: must be between 0.3 and 10 seconds per repetition (got 0.1)"
