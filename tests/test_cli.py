@@ -183,6 +183,37 @@ def test_a_damaged_place_file_is_reported_and_kept():
             in result.stderr), result.stderr
 
 
+def test_devices_pipes_and_endless_files_are_refused_in_one_line(tmp_path):
+    """Reading /dev/zero once grew to gigabytes, and a FIFO hung: neither is a routine or a config."""
+    fifo = tmp_path / "routine.yaml"
+    os.mkfifo(fifo)
+    for args in (["validate", "/dev/zero"], ["play", "/dev/zero", "--text"], ["validate", str(fifo)],
+                 ["--config", "/dev/zero", "list"], ["--config", str(fifo), "list"]):
+        result = voiceguide(*args, timeout=30)
+        assert result.returncode in (1, 2) and "Traceback" not in result.stderr, (args, result.stderr)
+        assert "is not a regular file (a device, pipe or socket); give a file" in result.stderr, (args, result.stderr)
+    listed = voiceguide("model", "download", "--list-url", "file:///dev/zero", "vosk-model-small-en-us-0.15", timeout=30)
+    assert listed.returncode == 2 and "is too large" in listed.stderr, listed.stderr
+
+
+def test_a_config_file_named_on_purpose_must_exist(tmp_path):
+    result = voiceguide("--config", str(tmp_path / "nosuch.yaml"), "list")
+    assert result.returncode == 2 and result.stderr == f"voiceguide: error: {tmp_path / 'nosuch.yaml'}: no such file\n"
+
+
+def test_emoji_written_as_surrogate_pairs_show_and_a_lone_surrogate_is_refused(tmp_path):
+    tiny = Path(TINY).read_text(encoding="utf-8")
+    pairs = tmp_path / "pairs.yaml"
+    pairs.write_text(tiny.replace("title: Tiny test routine", 'title: "Tiny \\ud83d\\udc86 routine"'), encoding="utf-8")
+    shown = voiceguide("show", str(pairs))
+    assert shown.returncode == 0 and shown.stdout.startswith("Tiny \U0001f486 routine\n"), shown.stderr
+    lone = tmp_path / "lone.yaml"
+    lone.write_text(tiny.replace("instruction: Keep still.", 'instruction: "Keep \\ud800 still."'), encoding="utf-8")
+    checked = voiceguide("validate", str(lone))
+    assert checked.returncode == 1 and checked.stderr == (
+        f"{lone}:17: not valid YAML: a broken character: a lone UTF-16 surrogate (\\ud800-\\udfff)\n"), checked.stderr
+
+
 def test_terminal_view_and_keys():
     live = Live("play", TINY, *FAST, terminal=True)
     live.wait_for(r"Safety first")

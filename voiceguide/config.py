@@ -126,9 +126,10 @@ RATINGS = 11
 def load_config(user_file: Path | None = None) -> Config:
     """Shipped defaults overlaid with the user's file (default location if None and it exists)."""
     defaults = _read_file(paths.default_config_file(), None)
-    user_file = user_file if user_file is not None else paths.user_config_file()
-    if not user_file.exists():
-        return defaults
+    if user_file is None:  # the usual place, which need not exist; a file named on purpose must
+        user_file = paths.user_config_file()
+        if not user_file.exists():
+            return defaults
     return _read_file(user_file, defaults)
 
 

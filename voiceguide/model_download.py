@@ -45,10 +45,18 @@ class ModelEntry:
     obsolete: bool
 
 
+MAX_LIST_BYTES = 5_000_000
+"""The official list is about 30 kB; a list far bigger is the wrong address (or /dev/zero)."""
+
+
 def fetch_list(url: str = MODEL_LIST_URL) -> list[ModelEntry]:
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-            data = json.loads(response.read().decode("utf-8"))
+            raw = response.read(MAX_LIST_BYTES + 1)
+        if len(raw) > MAX_LIST_BYTES:
+            raise DownloadError(f"the model list at {url} is too large (over {MAX_LIST_BYTES // 1_000_000} MB); "
+                                "is it the right address?")
+        data = json.loads(raw.decode("utf-8"))
         return [ModelEntry(str(e["name"]), str(e["lang"]), str(e["url"]), int(e["size"]), str(e["md5"]),
                            str(e.get("type", "")), str(e.get("obsolete", "false")).lower() == "true")
                 for e in data]

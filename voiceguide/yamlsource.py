@@ -7,6 +7,7 @@ wrong before validation (size, encoding, tabs, syntax) becomes a `Problem` here.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import yaml
@@ -65,6 +66,20 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     return result
 
 
+def _construct_text(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    """Text as written. A surrogate pair ("\\ud83d\\udc86", as JSON tools write an emoji) is the
+    character it stands for; a lone surrogate is no character at all, and nothing could print it."""
+    text = loader.construct_scalar(node)
+    if not any("\ud800" <= char <= "\udfff" for char in text):
+        return text
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise yaml.constructor.ConstructorError(
+            None, None, "a broken character: a lone UTF-16 surrogate (\\ud800-\\udfff)", node.start_mark) from None
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -83,12 +98,17 @@ def read_yaml_mapping(path: Path, what: str, max_bytes: int = MAX_FILE_BYTES) ->
     `what` ("routine", "config") words the messages.
     """
     name = str(path)
+    too_large = f"file is too large (a {what} is at most {max_bytes / 1e6:.0f} MB)"
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _fail(name, None, f"file is too large ({size / 1e6:.1f} MB; a {what} is at most "
-                                    f"{max_bytes / 1e6:.0f} MB)")
-        raw = path.read_bytes()
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):  # a device reads forever, a pipe may never open
+            raise _fail(name, None, "is not a regular file (a device, pipe or socket); give a file")
+        with path.open("rb") as source:
+            raw = source.read(max_bytes + 1)  # the file may grow after it was looked at
+        if len(raw) > max_bytes:
+            raise _fail(name, None, too_large)
     except IsADirectoryError:
         raise _fail(name, None, "is a folder, not a file") from None
     except FileNotFoundError:
