@@ -17,7 +17,6 @@ from __future__ import annotations
 import collections
 import csv
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import shared_folder  # noqa: E402
 from listening import with_hiss  # noqa: E402
 from voiceguide.clips import Clip, read_wav, resample  # noqa: E402
-from voiceguide.config import load_config  # noqa: E402
+from voiceguide.config import default_config  # noqa: E402
 from voiceguide.listener import PhraseDecider, chunks_of, detections  # noqa: E402
 from voiceguide.pain import rating_vocabulary  # noqa: E402
 from voiceguide.recognizers import make_engine  # noqa: E402
@@ -45,7 +44,7 @@ def main() -> None:
 
 
 def measure(name: str) -> None:
-    config = load_config(Path(tempfile.mkdtemp()) / "none.yaml").with_overrides(**{"recognizer.engine": name})
+    config = default_config().with_overrides(**{"recognizer.engine": name})
     vocabulary = rating_vocabulary(config.ratings["en"], config.vocabulary())
 
     def engine():

@@ -11,7 +11,7 @@ import pytest
 from voiceguide import paths
 from voiceguide.clock import VirtualClock
 from voiceguide.commands import Command
-from voiceguide.config import Config, load_config
+from voiceguide.config import Config, default_config
 from voiceguide.cues import Count, Cue, Say, Silence, Tone
 from voiceguide.routine_loader import load_routine, parse_routine
 from voiceguide.runner import ScriptedInbox, run
@@ -70,7 +70,7 @@ def lab():
 
 @pytest.fixture
 def config() -> Config:
-    return load_config(Path("/nonexistent/config.yaml"))
+    return default_config()
 
 
 def narration_of(routine_id: str, config: Config) -> list[str]:

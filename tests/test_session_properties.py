@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,13 +9,13 @@ from hypothesis import strategies as st
 from conftest import SIMPLE, program_for, routine_from, speech_time
 from voiceguide.clock import VirtualClock
 from voiceguide.commands import Command
-from voiceguide.config import load_config
+from voiceguide.config import default_config
 from voiceguide.cues import Count
 from voiceguide.planner import Place
 from voiceguide.runner import ScriptedInbox, run
 from voiceguide.session import Mode, Session
 
-CONFIG = load_config(Path("/nonexistent/config.yaml"))
+CONFIG = default_config()
 _script = st.lists(st.tuples(st.floats(0, 200, allow_nan=False), st.sampled_from(list(Command))), max_size=25)
 
 

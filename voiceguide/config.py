@@ -123,9 +123,14 @@ RATINGS = 11
 """Pain is rated 0 to 10."""
 
 
+def default_config() -> Config:
+    """The shipped defaults alone, whatever the user's file says."""
+    return _read_file(paths.default_config_file(), None)
+
+
 def load_config(user_file: Path | None = None) -> Config:
     """Shipped defaults overlaid with the user's file (default location if None and it exists)."""
-    defaults = _read_file(paths.default_config_file(), None)
+    defaults = default_config()
     if user_file is None:  # the usual place, which need not exist; a file named on purpose must
         user_file = paths.user_config_file()
         if not user_file.exists():
