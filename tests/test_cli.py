@@ -214,6 +214,22 @@ def test_emoji_written_as_surrogate_pairs_show_and_a_lone_surrogate_is_refused(t
         f"{lone}:17: not valid YAML: a broken character: a lone UTF-16 surrogate (\\ud800-\\udfff)\n"), checked.stderr
 
 
+def test_a_process_stopped_and_continued_pauses_where_it_was():
+    """Ctrl-Z then fg (here SIGSTOP, SIGCONT): the counts due meanwhile are not fired all at once;
+    the session pauses at the count it had reached and says so, and resume carries on from there."""
+    live = Live("play", TINY, *FAST, "--restart")
+    live.wait_for(r"\n  \(?1\)?\n")
+    live.process.send_signal(signal.SIGSTOP)
+    time.sleep(3.0)  # the process is stopped: nothing of it runs
+    live.process.send_signal(signal.SIGCONT)
+    shown = live.wait_for(r"We were interrupted\. Paused at count (\d) of \d\.")
+    reached = int(re.search(r"We were interrupted\. Paused at count (\d)", shown).group(1))
+    assert reached <= 2 and not re.search(rf"\n  \(?{reached + 1}\)?\n", shown), shown
+    live.send("resume\n")
+    assert live.finish() == 0
+    assert live.output.rstrip().endswith("2 of 2 steps done.") and "Traceback" not in live.output
+
+
 def test_terminal_view_and_keys():
     live = Live("play", TINY, *FAST, terminal=True)
     live.wait_for(r"Safety first")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SIMPLE, play_script, program_for, routine_from
+from conftest import SIMPLE, Recording, play_script, program_for, routine_from, speech_time
+from voiceguide.clock import VirtualClock
+from voiceguide.runner import InboxExhausted, ScriptedInbox, run
+from voiceguide.session import Session
 from voiceguide.commands import Command as C, Order
 from voiceguide.cues import Count, Role, Say, ToneKind
 from voiceguide.planner import Place
@@ -383,3 +386,71 @@ def test_phase_change_is_announced_with_a_tone(baseline):
     phase_tone = [at for at, t in baseline.recording.tones() if t.kind is ToneKind.PHASE]
     assert len(phase_tone) == 1
     assert baseline.recording.first_said_at("Now counterclockwise.") == phase_tone[0]
+
+
+class _Stopped(ScriptedInbox):
+    """A scripted inbox whose process is stopped once, at `at`, for `seconds` (Ctrl-Z then fg, a
+    laptop lid closed): the wait in progress then returns that much late."""
+
+    def __init__(self, clock, script, at: float, seconds: float, until: float):
+        super().__init__(clock, script)
+        self.at, self.seconds, self.until = at, seconds, until
+
+    def wait(self, deadline):
+        if self.clock.now() >= self.until:
+            raise InboxExhausted
+        if self.at is not None and deadline is not None and deadline >= self.at:
+            self.clock.advance_to(max(self.at, self.clock.now()))
+            self.at = None
+            self.clock.advance_to(self.clock.now() + self.seconds)
+            return None
+        return super().wait(deadline)
+
+
+def _stopped_run(program, config, at: float, seconds: float, script=(), until: float = 200.0):
+    recording = Recording()
+    clock = VirtualClock()
+    session = Session(program, config.vocabulary(), speech_time, recording, tempo_change=config.timing.tempo_change)
+    notes = []
+    run(session, clock, _Stopped(clock, list(script), at, seconds, until), refresh=0.1,
+        on_command=lambda command, outcome: notes.append((clock.now(), command, outcome.note)))
+    return session, recording, notes
+
+
+def test_a_stopped_process_pauses_where_it_was_instead_of_fast_forwarding(config):
+    """Counting, the process is stopped for a minute: no count due meanwhile is sent late, the
+    place stays at the count reached, and the user is told where it paused."""
+    program = program_for(routine_from(SIMPLE), config)
+    plain = play_script(program, config, until=200.0)
+    counts = plain.recording.counts()
+    fourth = counts[3][0]
+    session, recording, notes = _stopped_run(program, config, at=fourth + 0.05, seconds=60.0)
+    sent = recording.counts()
+    assert [count.number for _, count in sent][:4] == [1, 2, 3, 4]
+    assert all(at < fourth + 0.05 for at, count in sent if count.number <= 4)
+    assert not [at for at, _ in sent if fourth + 0.05 < at < fourth + 60.0]  # nothing crammed in after the stop
+    assert session.mode is Mode.PAUSED and session.place.progress == pytest.approx(4, abs=1)
+    text = recording.said(after=fourth + 60.0)
+    assert text and text[0].startswith("We were interrupted. Paused at count 4 of ")
+    assert text[0].endswith("Say resume when you are ready.")
+    assert [(command, note) for _, command, note in notes] == [(C.PAUSE, "Interrupted: paused where it was.")]
+
+
+def test_a_stopped_hold_keeps_the_seconds_it_had_left(config):
+    program = program_for(routine_from(SIMPLE), config)
+    plain = play_script(program, config, until=400.0)
+    hold_starts = next(at for at, cue in plain.recording.cues if isinstance(cue, Say) and cue.text.endswith("Begin."))
+    session, recording, _ = _stopped_run(program, config, at=hold_starts + 5.0, seconds=120.0, until=400.0)
+    assert session.mode is Mode.PAUSED
+    said = recording.said(after=hold_starts + 120.0)
+    assert said[0].startswith("We were interrupted. Paused at ") and " left of " in said[0], said
+
+
+def test_a_short_stall_is_not_an_interruption_and_a_paused_session_has_nothing_to_miss(config):
+    program = program_for(routine_from(SIMPLE), config)
+    plain = play_script(program, config, until=200.0)
+    fourth = plain.recording.counts()[3][0]
+    session, recording, notes = _stopped_run(program, config, at=fourth + 0.05, seconds=0.8)
+    assert notes == [] and session.mode is not Mode.PAUSED
+    paused, _, notes = _stopped_run(program, config, at=fourth + 5.0, seconds=60.0, script=[(fourth, C.PAUSE)])
+    assert [command for _, command, _ in notes] == [C.PAUSE] and paused.mode is Mode.PAUSED

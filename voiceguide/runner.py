@@ -15,6 +15,10 @@ from voiceguide.clock import Clock, VirtualClock
 from voiceguide.commands import Command, Order
 from voiceguide.session import Outcome, Session
 
+INTERRUPTED_SECONDS = 1.0
+"""Waking this much later than asked means nothing ran meanwhile (Ctrl-Z, SIGSTOP, a laptop lid
+closed, a frozen device call): the session pauses where it was instead of playing catch-up."""
+
 
 class InboxExhausted(Exception):
     """A scripted inbox has no more commands and nothing else is due."""
@@ -73,14 +77,18 @@ def run(session: Session, clock: Clock, inbox: Inbox, *, refresh: float | None =
     comes `start_delay` seconds after the start (a lead-in for outputs that wake slowly).
     """
     session.start(clock.now() + start_delay)
+    last = clock.now()  # when the session was last brought up to date
     try:
         while not session.finished:
             deadline = session.next_deadline()
             if refresh is not None:
-                wake = clock.now() + refresh
-                deadline = wake if deadline is None else min(deadline, wake)
+                deadline = last + refresh if deadline is None else min(deadline, last + refresh)
             order = inbox.wait(deadline)
             now = clock.now()
+            if deadline is not None and now - deadline > INTERRUPTED_SECONDS:
+                outcome = session.interrupted(last, now)
+                if outcome is not None and on_command:
+                    on_command(Command.PAUSE, outcome)
             if order is not None:
                 outcome = session.handle(order.command, now, said=order.said)
                 if on_command:
@@ -88,5 +96,6 @@ def run(session: Session, clock: Clock, inbox: Inbox, *, refresh: float | None =
             session.advance(now)
             if on_tick:
                 on_tick(now)
+            last = now
     except InboxExhausted:
         return

@@ -193,6 +193,37 @@ class Session:
             return self._answer_offer(command, now)
         return self._dispatch(command, now, said)
 
+    def interrupted(self, since: float, now: float) -> Outcome | None:
+        """Nothing ran from `since` to `now` (the process was stopped, the machine slept, a device
+        call froze): what fell due meanwhile was never heard. Rather than fast-forward through it,
+        pause at the place reached at `since` and say so. None when nothing was missed."""
+        if self.mode is not Mode.PLAYING:
+            return None
+        self.advance(since)
+        if self.mode is not Mode.PLAYING:
+            return None
+        self._hold_still(since)
+        self.mode = Mode.PAUSED
+        return self._say_only(now, f"We were interrupted. Paused at {self._place_words(since)}. "
+                                   f"Say {self._phrase(Command.RESUME)} when you are ready.",
+                              "Interrupted: paused where it was.")
+
+    def _place_words(self, now: float) -> str:
+        """Where the session is, in a few words: "count 4", "20 seconds into the hold"."""
+        view = self.view(now)
+        part = self.program.parts[self.current_place(now).part]
+        if part.kind is PartKind.OPENING:
+            return "the safety points"
+        if part.kind is PartKind.CLOSING:
+            return "the end"
+        if view.count is not None:
+            return f"count {view.count} of {view.target}"
+        if view.resting:
+            return "the rest before the next step"
+        if view.seconds_left is not None:
+            return f"{duration_words(view.seconds_left)} left of {part.step.name}"
+        return f"the start of {part.step.name}"
+
     # -- what the user is told -----------------------------------------------------------------
 
     def current_place(self, now: float) -> Place:
