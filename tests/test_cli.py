@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -26,10 +27,16 @@ def voiceguide(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.C
                           text=True, timeout=timeout, cwd=ROOT, env=os.environ.copy())
 
 
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Live:
     """A running voiceguide whose output is read as it comes (from a pipe or a terminal)."""
 
-    def __init__(self, *args: str, terminal: bool = False, env: dict | None = None, own_group: bool = False):
+    def __init__(self, *args: str, terminal: bool = False, env: dict | None = None, own_group: bool = False,
+                 ignoring_interrupts: bool = False):
+        """`ignoring_interrupts`: started as from `nohup` or a background job, with SIGINT ignored."""
         self.output = ""
         env = dict(env or os.environ, COLUMNS="120", LINES="40")
         if terminal:
@@ -41,7 +48,8 @@ class Live:
         else:
             self.process = subprocess.Popen([sys.executable, "-m", "voiceguide", *args], stdin=subprocess.PIPE,
                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
-                                            start_new_session=own_group)
+                                            start_new_session=own_group, preexec_fn=_ignore_interrupts
+                                            if ignoring_interrupts else None)
             self.read_fd = self.process.stdout.fileno()
 
     def wait_for(self, pattern: str, timeout: float = 30) -> str:
@@ -228,6 +236,33 @@ def test_a_process_stopped_and_continued_pauses_where_it_was():
     live.send("resume\n")
     assert live.finish() == 0
     assert live.output.rstrip().endswith("2 of 2 steps done.") and "Traceback" not in live.output
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "SIGINT from a shell that ignores it"])
+def test_a_signal_ends_play_like_ctrl_c_with_the_place_and_history_kept(how):
+    live = Live("play", TINY, *FAST, "--restart", ignoring_interrupts=how.startswith("SIGINT"))
+    live.wait_for(r"\n  \(?2\)?\n")
+    live.process.send_signal(getattr(signal, how.split()[0]))
+    assert live.finish() == 130
+    assert "voiceguide: interrupted. Your place is saved: play the routine again to carry on." in live.output
+    assert "Traceback" not in live.output
+    saved = json.load(open(f"{os.environ['XDG_STATE_HOME']}/voiceguide/places/tiny.json"))
+    assert saved["anchor"] == "press" and saved["progress"] >= 2
+    history = voiceguide("history", "--csv")
+    rows = list(csv.DictReader(history.stdout.splitlines()))
+    assert len(rows) == 1 and rows[0]["ended"] and rows[0]["finished"] == "0", history.stdout  # the row is closed
+
+
+def test_ctrl_c_during_start_up_is_one_line():
+    for delay in (0.05, 0.15, 0.3):
+        process = subprocess.Popen([sys.executable, "-m", "voiceguide", "play", TINY, *FAST, "--restart"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, cwd=ROOT)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 130 and "Traceback" not in err, (delay, err)
+        assert "voiceguide: interrupted" in err, (delay, err)
 
 
 def test_terminal_view_and_keys():
