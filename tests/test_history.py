@@ -142,3 +142,55 @@ def test_a_damaged_history_never_stops_a_session():
     assert path.read_bytes() == b"\x00garbage" * 512
     shown = voiceguide("history")
     assert shown.returncode == 2 and shown.stderr.count("\n") == 1 and "damaged" in shown.stderr
+
+
+def _history_with_damaged_rows(path) -> None:
+    calendar = Calendar(dt.datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    history = History(path, calendar)
+    session(history, calendar, dt.datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    session(history, calendar, dt.datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    history.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("UPDATE sessions SET started = 'the day before yesterday' WHERE id = 1")
+    db.execute("INSERT INTO sessions (routine, title, started, steps_total, skipped, commands) "
+               "VALUES ('neck', 'Neck', '2026-03-04T08:00:00', 'ten', 'not json', '[1]')")  # hand-written
+    db.close()
+
+
+def test_rows_that_cannot_be_read_are_left_out_with_one_warning(tmp_path):
+    path = paths.data_dir() / "history.sqlite3"
+    path.parent.mkdir(parents=True)
+    _history_with_damaged_rows(path)
+    before = path.read_bytes()
+    shown = voiceguide("history")
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
+    assert shown.stdout.count("lower-back: 10 of 10 steps") == 1 and "neck" not in shown.stdout, shown.stdout
+    assert shown.stderr == (f"voiceguide: warning: 2 damaged session(s) in {path} could not be read and are left "
+                            "out (the file is left as it is)\n")
+    exported = voiceguide("history", "--csv")
+    assert exported.returncode == 0 and len(list(csv.DictReader(io.StringIO(exported.stdout)))) == 1
+    assert path.read_bytes() == before  # looking never writes
+
+
+def test_an_absurd_number_of_sessions_asked_for_is_all_of_them():
+    played = voiceguide("play", "lower-back", "--text", stdin="stop\nstop\n")
+    assert played.returncode == 0, played.stderr
+    shown = voiceguide("history", "--last", "99999999999999999999")
+    assert shown.returncode == 0 and "lower-back: 0 of 10 steps, stopped" in shown.stdout, shown.stderr
+
+
+def test_looking_at_the_history_never_writes_to_it(tmp_path):
+    """Looking opens the file read-only: nothing is written (as on a read-only disk)."""
+    path = paths.data_dir() / "history.sqlite3"
+    path.parent.mkdir(parents=True)
+    calendar = Calendar(dt.datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    history = History(path, calendar)
+    session(history, calendar, dt.datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    history.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA user_version = 0")  # as a first version would have left it: a write would change it back
+    db.close()
+    before = path.read_bytes()
+    shown = voiceguide("history")
+    assert shown.returncode == 0 and "lower-back: 10 of 10 steps" in shown.stdout, shown.stderr
+    assert path.read_bytes() == before

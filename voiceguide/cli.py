@@ -405,15 +405,18 @@ def _history(args, config: Config, out: TextIO, err: TextIO) -> int:
     from voiceguide.history import History
     from voiceguide.history_view import describe_history
     
-    with contextlib.closing(History(history_path())) as history:
+    with contextlib.closing(History(history_path(), read_only=True)) as history:
         if args.csv:
             history.export_csv(out)
-            return 0
-        recent = history.sessions(limit=max(1, args.last))
-        if not recent:
-            out.write("No sessions yet. Play a routine and it will show here.\n")
-            return 0
-        out.write(describe_history(recent, history.streak(), history.by_routine()))
+        else:
+            recent = history.sessions(limit=max(1, args.last))
+            if recent:
+                out.write(describe_history(recent, history.streak(), history.by_routine()))
+            else:
+                out.write("No sessions yet. Play a routine and it will show here.\n")
+        if history.damaged_rows:
+            err.write(f"voiceguide: warning: {history.damaged_rows} damaged session(s) in {history.path} "
+                      "could not be read and are left out (the file is left as it is)\n")
     return 0
 
 

@@ -22,6 +22,8 @@ from voiceguide import paths
 from voiceguide.errors import VoiceguideError
 
 SCHEMA_VERSION = 1
+MAX_ROWS = 1_000_000
+"""The most sessions ever read at once (a lifetime of daily sessions is some ten thousand)."""
 LOCK_TIMEOUT_SECONDS = 2.0
 """How long to wait for another voiceguide holding the database before giving up on history."""
 
@@ -86,9 +88,14 @@ def default_path() -> Path:
 class History:
     """The session history. Every method raises HistoryUnavailable, never sqlite3 errors."""
 
-    def __init__(self, path: Path, now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()):
+    def __init__(self, path: Path, now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+                 *, read_only: bool = False):
+        """`read_only`: for looking at the history, which must work on a file that cannot be written."""
         self.path = path
         self.now = now
+        self.read_only = read_only
+        self.damaged_rows = 0
+        """Rows left out of what sessions() returned because they could not be read."""
         self._connection: sqlite3.Connection | None = None
 
     def _db(self) -> sqlite3.Connection:
@@ -97,6 +104,12 @@ class History:
         return self._connection
 
     def _open(self) -> sqlite3.Connection:
+        if self.read_only:
+            if not self.path.exists():
+                connection = sqlite3.connect(":memory:")
+                connection.executescript(_SCHEMA)
+                return connection
+            return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=LOCK_TIMEOUT_SECONDS)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
         try:
@@ -139,8 +152,10 @@ class History:
         """Newest first."""
         db = self._db()
         query = "SELECT * FROM sessions ORDER BY started DESC, id DESC" + (" LIMIT ?" if limit else "")
-        rows = self._guard(lambda: db.execute(query, (limit,) if limit else ()).fetchall())
-        return [_record(row) for row in rows]
+        rows = self._guard(lambda: db.execute(query, (min(limit, MAX_ROWS),) if limit else ()).fetchall())
+        records = [_record(row) for row in rows]
+        self.damaged_rows = records.count(None)
+        return [record for record in records if record is not None]
 
     def streak(self) -> int:
         """Days in a row, up to today (or up to yesterday, if today has no session yet), with a session."""
@@ -183,11 +198,35 @@ class History:
             self._connection = None
 
 
-def _record(row: tuple) -> SessionRecord:
+def _record(row: tuple) -> SessionRecord | None:
+    """The row as a record; None when it cannot be one (a damaged file, a hand-edited date)."""
     (id_, routine, title, started, ended, finished, total, completed, skipped, commands, before, after) = row
-    return SessionRecord(id_, routine, title, dt.datetime.fromisoformat(started),
-                         dt.datetime.fromisoformat(ended) if ended else None, bool(finished), total, completed,
-                         json.loads(skipped), json.loads(commands), before, after)
+    try:
+        record = SessionRecord(int(id_), str(routine), str(title), _local(dt.datetime.fromisoformat(started)),
+                               _local(dt.datetime.fromisoformat(ended)) if ended else None, bool(finished),
+                               int(total), int(completed), _json(skipped, list), _json(commands, dict),
+                               _rating(before), _rating(after))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return record
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """Dates written without a zone (by hand, by an older tool) are taken as local time, so that
+    every record compares with every other."""
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def _json(text, kind: type):
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return kind()
+    return value if isinstance(value, kind) else kind()
+
+
+def _rating(value) -> int | None:
+    return value if isinstance(value, int) and 0 <= value <= 10 else None
 
 
 def _plain(exc: sqlite3.Error) -> str:
