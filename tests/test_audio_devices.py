@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import signal
 import subprocess
 import sys
@@ -273,3 +274,26 @@ def test_listen_with_a_missing_microphone(lab):
                             capture_output=True, text=True, env=with_own_folders(lab.env), cwd=ROOT, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().endswith("no input device named like 'nosuch' (see `voiceguide devices`)")
+
+
+def test_render_never_replaces_a_pipe_or_a_link_nor_makes_folders(tmp_path):
+    """Render writes beside the target and renames: a pipe (or a device) named by mistake must be
+    refused, a symlink followed to its file, and a folder the user did not make is not made."""
+    routine = routine_file(tmp_path, COUNTING)
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    real = tmp_path / "real.wav"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.wav"
+    link.symlink_to(real)
+    render = lambda out: subprocess.run([sys.executable, "-m", "voiceguide", "render", routine, str(out),  # noqa: E731
+                                         "--rate", "300"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    piped = render(fifo)
+    assert piped.returncode == 2 and piped.stderr == (
+        f"voiceguide: error: {fifo} is not a regular file (a folder, device or pipe); name a .wav file\n")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    missing = render(tmp_path / "nosuch" / "out.wav")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr and not (tmp_path / "nosuch").exists()
+    linked = render(link)
+    assert linked.returncode == 0, linked.stderr
+    assert link.is_symlink() and real.read_bytes()[:4] == b"RIFF"

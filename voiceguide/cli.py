@@ -426,9 +426,10 @@ def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
     
     config = _with_flags(config, args)
     routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
+    target = _output_file(args.output)
     narrator = make_narrator(config, RENDER_RATE, routine.id)
     try:
-        seconds = render_to_wav(build_program(routine, config), config.vocabulary(), narrator, args.output,
+        seconds = render_to_wav(build_program(routine, config), config.vocabulary(), narrator, target,
                                 volume=config.speech.volume, tones=config.audio.tones)
     except OSError as exc:
         raise VoiceguideError(f"cannot write {args.output}: {exc.strerror or exc}") from None
@@ -436,6 +437,19 @@ def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
         narrator.synthesizer.close()
     out.write(f"wrote {args.output} ({_minutes(seconds)}, {seconds:.0f} s)\n")
     return 0
+
+
+def _output_file(path: Path) -> Path:
+    """Where a WAV may be written for the user: a new or regular file, in a folder that exists. The
+    file is written beside and renamed into place, so a device, a pipe or a folder named by
+    mistake must be refused first (renaming over /dev/full once replaced the device); a symlink is
+    followed to the file it names."""
+    target = path.resolve() if path.is_symlink() else path
+    if target.exists() and not target.is_file():
+        raise VoiceguideError(f"{path} is not a regular file (a folder, device or pipe); name a .wav file")
+    if not target.parent.is_dir():
+        raise VoiceguideError(f"the folder {target.parent} does not exist; create it first or choose another")
+    return target
 
 
 def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:

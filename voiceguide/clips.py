@@ -75,9 +75,11 @@ def quantized(clip: Clip) -> Clip:
     return Clip(pcm16(clip.samples).astype(np.float32) / 32768, clip.rate)
 
 
-def write_wav(path: Path, clip: Clip) -> None:
-    """Write 16-bit mono PCM atomically (a half-written cache file is never read)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_wav(path: Path, clip: Clip, make_folder: bool = True) -> None:
+    """Write 16-bit mono PCM atomically (a half-written cache file is never read). `make_folder`:
+    create the folder if need be (ours, never one the user named)."""
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     pcm = pcm16(clip.samples)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

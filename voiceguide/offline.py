@@ -33,5 +33,5 @@ def render_to_wav(program: Program, vocabulary: Vocabulary, narrator: Narrator, 
     for at, samples in placed:
         start = int(round(at * rate))
         mix[start:start + len(samples)] += samples
-    write_wav(path, Clip(np.clip(mix, -1, 1), rate))
+    write_wav(path, Clip(np.clip(mix, -1, 1), rate), make_folder=False)
     return end
