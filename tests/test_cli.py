@@ -265,6 +265,18 @@ def test_ctrl_c_during_start_up_is_one_line():
         assert "voiceguide: interrupted" in err, (delay, err)
 
 
+def test_escape_codes_in_a_routine_never_reach_the_terminal(tmp_path):
+    tiny = Path(TINY).read_text(encoding="utf-8")
+    sneaky = tmp_path / "sneaky.yaml"
+    sneaky.write_text(tiny.replace("title: Tiny test routine", 'title: "Tiny\\e[2J\\e]0;owned\\a routine"')
+                      .replace("instruction: Keep still.", 'instruction: "Keep\\x9b31m still."'), encoding="utf-8")
+    for args in (["show", str(sneaky)], ["play", str(sneaky), *FAST, "--restart"], ["list"]):
+        result = voiceguide(*args, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert not any(char in result.stdout + result.stderr for char in "\x1b\x07\x9b"), (args, result.stdout)
+    assert "Tiny[2J]0;owned routine" in voiceguide("show", str(sneaky)).stdout
+
+
 def test_terminal_view_and_keys():
     live = Live("play", TINY, *FAST, terminal=True)
     live.wait_for(r"Safety first")

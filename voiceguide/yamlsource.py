@@ -66,10 +66,15 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     return result
 
 
+_CONTROLS = {code: None for code in [*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0)]}
+"""Control characters, newline and tab apart: an escape sequence in a routine ("\\e[2J") would
+otherwise reach the terminal raw, clearing it or retitling the window."""
+
+
 def _construct_text(loader: _LineLoader, node: yaml.ScalarNode) -> str:
-    """Text as written. A surrogate pair ("\\ud83d\\udc86", as JSON tools write an emoji) is the
+    """Text as written, without control characters. A surrogate pair ("\\ud83d\\udc86", as JSON tools write an emoji) is the
     character it stands for; a lone surrogate is no character at all, and nothing could print it."""
-    text = loader.construct_scalar(node)
+    text = loader.construct_scalar(node).translate(_CONTROLS)
     if not any("\ud800" <= char <= "\udfff" for char in text):
         return text
     try:
