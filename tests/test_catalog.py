@@ -29,6 +29,15 @@ def test_own_routines_are_found_by_id_and_shadow_builtins():
     assert not entry.builtin
 
 
+def test_an_own_routine_with_a_builtins_id_in_a_file_of_another_name_is_the_one_played():
+    """list, show and play agree: the user's routine wins, and list says it stands in for the built-in."""
+    own("my-version.yaml", SIMPLE.replace("id: simple", "id: lower-back").replace("title: Simple", "title: Mine"))
+    assert catalog.find("lower-back").routine.title == "Mine"
+    entries = [e for e in catalog.entries() if e.id == "lower-back"]
+    assert len(entries) == 1 and not entries[0].builtin and entries[0].shadows_builtin
+    assert not next(e for e in catalog.entries() if e.id == "partner-back").shadows_builtin
+
+
 def test_a_file_named_differently_is_found_by_its_id():
     own("my file.yaml", SIMPLE.replace("id: simple", "id: evening"))
     assert catalog.find("evening").routine.id == "evening"

@@ -7,6 +7,7 @@ others from being found.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ class Entry:
     builtin: bool
     loaded: LoadedRoutine | None
     error: RoutineError | None
+    shadows_builtin: bool = False
+    """The user's routine has a built-in's id, and is played in its place."""
 
     @property
     def id(self) -> str:
@@ -38,20 +41,21 @@ def _files(folder: Path) -> list[Path]:
 
 
 def entries(phrases: Iterable[str] = ()) -> list[Entry]:
-    """Every routine the user can play: their own first, then built-ins they do not shadow."""
+    """Every routine the user can play: their own first, then built-ins they do not shadow. One
+    rule everywhere (list, show, play): a routine of the user's with a built-in's id is the one."""
     phrases = list(phrases)
-    found: list[Entry] = []
-    seen: set[str] = set()
+    found: dict[str, Entry] = {}
     for folder, builtin in ((paths.user_routines_dir(), False), (paths.builtin_routines_dir(), True)):
         for path in _files(folder):
             try:
                 entry = Entry(path, builtin, load_routine(path, phrases), None)
             except RoutineError as exc:
                 entry = Entry(path, builtin, None, exc)
-            if entry.id not in seen:
-                seen.add(entry.id)
-                found.append(entry)
-    return found
+            if entry.id not in found:
+                found[entry.id] = entry
+            elif builtin and not found[entry.id].builtin:
+                found[entry.id] = dataclasses.replace(found[entry.id], shadows_builtin=True)
+    return list(found.values())
 
 
 def find(name: str, phrases: Iterable[str] = ()) -> LoadedRoutine:
@@ -62,17 +66,20 @@ def find(name: str, phrases: Iterable[str] = ()) -> LoadedRoutine:
         if not as_path.exists():
             raise RoutineNotFound(f"{name}: no such routine file")
         return load_routine(as_path, phrases)
-    for folder in (paths.user_routines_dir(), paths.builtin_routines_dir()):
-        for suffix in SUFFIXES:
-            candidate = folder / f"{name}{suffix}"
-            if candidate.is_file():
-                return load_routine(candidate, phrases)
+    for suffix in SUFFIXES:
+        candidate = paths.user_routines_dir() / f"{name}{suffix}"
+        if candidate.is_file():
+            return load_routine(candidate, phrases)
     known = entries(phrases)
     for entry in known:
         if entry.id == name:
             if entry.error:
                 raise entry.error
             return entry.loaded
+    for suffix in SUFFIXES:  # a built-in's file name that is not its id
+        candidate = paths.builtin_routines_dir() / f"{name}{suffix}"
+        if candidate.is_file():
+            return load_routine(candidate, phrases)
     ids = [entry.id for entry in known]
     hint = difflib.get_close_matches(name, ids, n=1, cutoff=0.5)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(ids)})"

@@ -230,7 +230,8 @@ def _list(args, config: Config, out: TextIO, err: TextIO) -> int:
     found = catalog.entries(config.vocabulary().all_phrases())
     width = max((len(entry.id) for entry in found), default=10)
     for entry in found:
-        origin = "built-in" if entry.builtin else "yours"
+        origin = "built-in" if entry.builtin else "yours, played in place of the built-in" \
+            if entry.shadows_builtin else "yours"
         if entry.loaded:
             routine = entry.loaded.routine
             length = _minutes(estimated_seconds(build_program(routine, config), config))
