@@ -14,7 +14,7 @@ from conftest import shared_folder, with_own_folders, write_user_config
 from test_cli import Live, voiceguide
 from voiceguide.clips import Clip, read_wav
 from voiceguide.commands import Command
-from voiceguide.config import ConfigError, load_config
+from voiceguide.config import ConfigError, default_config, load_config
 from voiceguide.listener import PhraseDecider, chunks_of, detections
 from voiceguide.pain import advice, rating_vocabulary, warning
 
@@ -96,7 +96,7 @@ def answers(tmp_path_factory):
     answers, so what the test sees is the lab's microphone and the player."""
     from voiceguide.recognizers import make_engine
 
-    config = load_config(tmp_path_factory.mktemp("config") / "none.yaml")  # no user file: the shipped settings
+    config = default_config()  # no user file: the shipped settings
     config = config.with_overrides(**{"recognizer.engine": "pocketsphinx"})
     vocabulary = rating_vocabulary(config.ratings["en"], config.vocabulary())
     engine = make_engine(config, vocabulary=vocabulary, answers=True)
