@@ -62,3 +62,18 @@ def test_by_path(tmp_path):
 def test_unknown_id_suggests_the_near_miss():
     with pytest.raises(RoutineNotFound, match="did you mean 'lower-back'"):
         catalog.find("lowerback")
+
+
+def test_an_unreadable_folder_of_ones_own_still_leaves_the_builtins(monkeypatch):
+    """chmod 000 on the routines folder (which root would not feel, hence the stand-in)."""
+    own("mine.yaml", SIMPLE)
+    real_iterdir = type(paths.user_routines_dir()).iterdir
+
+    def refused(folder):
+        if folder == paths.user_routines_dir():
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real_iterdir(folder)
+
+    monkeypatch.setattr(type(paths.user_routines_dir()), "iterdir", refused)
+    assert "lower-back" in {e.id for e in catalog.entries()}
+    assert catalog.find("lower-back").routine.id == "lower-back"

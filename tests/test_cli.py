@@ -277,6 +277,13 @@ def test_escape_codes_in_a_routine_never_reach_the_terminal(tmp_path):
     assert "Tiny[2J]0;owned routine" in voiceguide("show", str(sneaky)).stdout
 
 
+def test_a_trace_on_a_full_disk_costs_one_line_not_the_session():
+    result = voiceguide("play", TINY, *FAST, "--restart", "--trace", "/dev/full", timeout=120)
+    assert result.returncode == 0 and result.stdout.rstrip().endswith("2 of 2 steps done."), result.stderr
+    assert result.stderr == ("voiceguide: cannot write the trace (No space left on device); the session goes on "
+                             "without it\n"), result.stderr
+
+
 def test_terminal_view_and_keys():
     live = Live("play", TINY, *FAST, terminal=True)
     live.wait_for(r"Safety first")

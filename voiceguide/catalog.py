@@ -35,9 +35,12 @@ class Entry:
 
 
 def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
+    """The routine files in `folder`; none if it cannot be read (a folder made unreadable must not
+    cost the user the built-ins)."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    except OSError:
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
 
 
 def entries(phrases: Iterable[str] = ()) -> list[Entry]:

@@ -326,15 +326,21 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
         trace = None
         if args.trace:
             try:
-                trace = stack.enter_context(args.trace.open("w", encoding="utf-8"))
+                trace = args.trace.open("w", encoding="utf-8")
             except OSError as exc:
                 raise VoiceguideError(f"cannot write the trace {args.trace}: {exc.strerror or exc}") from None
+            stack.callback(_close_quietly, trace)  # what a full disk refused was reported during play
         history = stack.enter_context(contextlib.closing(History(history_path()))) if config.history.keep else None
         result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, audio=not args.text,
                       voice=not (args.text or args.no_voice), input_device=args.input_device or "",
                       trace=trace, history=history, out=out, err=err)
     out.write(f"{result.summary}\n")
     return 0
+
+
+def _close_quietly(file: TextIO) -> None:
+    with contextlib.suppress(OSError):
+        file.close()
 
 
 def _record(args, config: Config, out: TextIO, err: TextIO) -> int:

@@ -186,11 +186,11 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     trace: where to write every cue and command as JSON lines, with monotonic times.
     history: where the session is recorded (if it cannot be, play goes on without).
     """
-    tracer = Trace(trace) if trace is not None else None
-
     def warn(message: str) -> None:
         err.write(f"voiceguide: {message}\n")
         err.flush()
+
+    tracer = Trace(trace, warn) if trace is not None else None
 
     program = build_program(routine, config, store.sessions_played(routine.id))
     saved = store.load(program) if resume is not False else None

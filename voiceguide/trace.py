@@ -7,6 +7,7 @@ on the same machine (the narration benchmark does exactly that).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TextIO
 
 from voiceguide.commands import Command
@@ -15,8 +16,10 @@ from voiceguide.session import Outcome
 
 
 class Trace:
-    def __init__(self, out: TextIO):
-        self.out = out
+    def __init__(self, out: TextIO, warn: Callable[[str], None] = lambda message: None):
+        """`warn` is told once if the trace cannot be written (a full disk): the session goes on."""
+        self.out, self.warn = out, warn
+        self._failed = False
 
     def cue(self, cue: Cue, at: float) -> None:
         record = {"at": round(at, 6), "cue": type(cue).__name__.lower()}
@@ -43,5 +46,11 @@ class Trace:
                                                      "library_messages": library_messages}})
 
     def _write(self, record: dict) -> None:
-        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.out.flush()
+        if self._failed:
+            return
+        try:
+            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.out.flush()
+        except OSError as exc:
+            self._failed = True
+            self.warn(f"cannot write the trace ({exc.strerror or exc}); the session goes on without it")
