@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -82,7 +83,14 @@ class PulseLab:
         while time.monotonic() < deadline and subprocess.run(["pulseaudio", "--check"], env=self.env).returncode == 0:
             time.sleep(0.05)  # waiting for another process to exit
 
+    def freeze(self, frozen: bool = True) -> None:
+        """The server stops answering (SIGSTOP, as when it hangs), or answers again (SIGCONT)."""
+        pid = int((self.folder / "pulse" / "pid").read_text().split()[0])
+        os.kill(pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+
     def stop(self) -> None:
+        if (self.folder / "pulse" / "pid").exists():
+            self.freeze(False)  # a frozen server could not be told to exit
         self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -297,3 +297,23 @@ def test_render_never_replaces_a_pipe_or_a_link_nor_makes_folders(tmp_path):
     linked = render(link)
     assert linked.returncode == 0, linked.stderr
     assert link.is_symlink() and real.read_bytes()[:4] == b"RIFF"
+
+
+def test_a_frozen_sound_server_costs_a_line_not_a_hang(tmp_path):
+    """The server stops answering before voiceguide starts (SIGSTOP, as when it hangs): devices
+    says so in one line, and play runs the session in text mode instead of waiting for ever."""
+    own = PulseLab().start()
+    try:
+        own.freeze()
+        devices = subprocess.run([sys.executable, "-m", "voiceguide", "devices"], env=own.env, capture_output=True,
+                                 text=True, cwd=ROOT, timeout=60)
+        assert devices.returncode == 2, devices.stderr
+        assert devices.stderr == "voiceguide: error: the sound system is not answering (no reply in 5 s)\n"
+        played = subprocess.run([sys.executable, "-m", "voiceguide", "play", routine_file(tmp_path, COUNTING),
+                                 "--rate", "400", "--restart"], env=with_own_folders(own.env), capture_output=True,
+                                text=True, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    finally:
+        own.stop()
+    assert played.returncode == 0 and "1 of 1 steps done." in played.stdout, played.stderr
+    assert "the sound system is not answering (no reply in 5 s); playing in text mode" in played.stderr
+    assert "Traceback" not in played.stderr

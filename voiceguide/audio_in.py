@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from voiceguide.audio_out import AudioUnavailable, StreamClock, load_sounddevice, resolve_device
+from voiceguide.audio_out import AudioUnavailable, StreamClock, load_sounddevice, resolve_device, started_within
 from voiceguide.listener import CHUNK_SECONDS
 from voiceguide.recognition import SAMPLE_RATE
 
@@ -49,12 +49,13 @@ class Microphone:
     def _open(self):
         sd, generation = self._sd, self._generation
         try:
-            stream = sd.RawInputStream(samplerate=self.rate, channels=1, dtype="int16", device=self._index,
-                                       blocksize=int(CHUNK_SECONDS * self.rate),
-                                       callback=lambda *args: self._callback(generation, *args))
+            stream = started_within(lambda: sd.RawInputStream(
+                samplerate=self.rate, channels=1, dtype="int16", device=self._index,
+                blocksize=int(CHUNK_SECONDS * self.rate), callback=lambda *args: self._callback(generation, *args)),
+                (sd.PortAudioError, ValueError))
             self.name = sd.query_devices(stream.device)["name"]
-            stream.start()
-        except (sd.PortAudioError, ValueError) as exc:
+        except (sd.PortAudioError, ValueError, TimeoutError) as exc:
+            self._generation += 1  # a stream that opens after all is not listened to
             raise AudioUnavailable(f"no usable microphone ({exc})") from None
         return stream
 

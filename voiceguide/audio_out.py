@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ SILENT_SECONDS = 2.5
 watchdog and for waiting on a question or a take to play out: a PulseAudio null sink (and some
 Bluetooth outputs) goes quiet for up to 2 s when idle, and the 0.5 s the waits once allowed made
 `record` and the pain question give up on a working device."""
+LOAD_WITHIN_SECONDS = 5.0
+"""How long starting PortAudio (it asks the sound server for its devices) or opening a stream may
+take before the sound system counts as not answering."""
 CLOSE_WITHIN_SECONDS = 1.0
 """How long closing a stream may take before it is left to finish on its own thread."""
 STEADY_CALLBACKS = 6
@@ -145,14 +149,65 @@ class Device:
 
 
 def load_sounddevice():
-    """The sounddevice module, or AudioUnavailable when the PortAudio library is missing; ALSA's
-    messages no longer reach the terminal."""
+    """The sounddevice module, or AudioUnavailable when the PortAudio library is missing or the
+    sound system does not answer; ALSA's messages no longer reach the terminal.
+
+    Importing sounddevice starts PortAudio, which asks the sound server for its devices: a frozen
+    server never answers. So the import runs on a thread of its own and is given up after
+    LOAD_WITHIN_SECONDS (for good: the import stays stuck, holding the module's import lock)."""
+    global _unanswered
+    if _unanswered:
+        raise AudioUnavailable(_unanswered)
+    if "sounddevice" in sys.modules:
+        return sys.modules["sounddevice"]
     quiet_alsa()
-    try:
-        import sounddevice
-    except OSError as exc:  # the PortAudio library itself is missing
-        raise AudioUnavailable(f"PortAudio is not installed ({exc}); install libportaudio2") from None
-    return sounddevice
+    loaded: list = []
+
+    def load() -> None:
+        try:
+            import sounddevice
+
+            loaded.append(sounddevice)
+        except OSError as exc:  # the PortAudio library itself is missing
+            loaded.append(AudioUnavailable(f"PortAudio is not installed ({exc}); install libportaudio2"))
+
+    loader = threading.Thread(target=load, name="voiceguide-load-portaudio", daemon=True)
+    loader.start()
+    loader.join(LOAD_WITHIN_SECONDS)
+    if not loaded:
+        _unanswered = f"the sound system is not answering (no reply in {LOAD_WITHIN_SECONDS:g} s)"
+        raise AudioUnavailable(_unanswered)
+    if isinstance(loaded[0], AudioUnavailable):
+        raise loaded[0]
+    return loaded[0]
+
+
+_unanswered = ""
+"""Why the sound system was given up on in this process, once it has been."""
+
+
+def started_within(make_stream, errors: tuple[type[Exception], ...], seconds: float = LOAD_WITHIN_SECONDS):
+    """A stream made and started on a thread with a deadline: a frozen sound server never answers,
+    and no session's thread may wait on it. Raises what making it raised (of `errors`), or
+    TimeoutError; a stream that opens after the deadline is left to its own thread."""
+    done: list = []
+
+    def start() -> None:
+        try:
+            stream = make_stream()
+            stream.start()
+            done.append(stream)
+        except errors as exc:
+            done.append(exc)
+
+    starter = threading.Thread(target=start, name="voiceguide-open-stream", daemon=True)
+    starter.start()
+    starter.join(seconds)
+    if not done:
+        raise TimeoutError(f"the sound system gave no answer in {seconds:g} s")
+    if isinstance(done[0], Exception):
+        raise done[0]
+    return done[0]
 
 
 def list_devices() -> list[Device]:
@@ -226,12 +281,13 @@ class AudioOut:
         self._generation += 1
         generation = self._generation
         try:
-            self._stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="float32", device=self._index,
-                                           blocksize=int(self.rate * self._block), latency=self._latency,
-                                           callback=lambda *block: self._callback(generation, *block),
-                                           finished_callback=lambda: self._finished(generation))
-            self._stream.start()
-        except (sd.PortAudioError, ValueError) as exc:
+            self._stream = started_within(lambda: sd.OutputStream(
+                samplerate=self.rate, channels=1, dtype="float32", device=self._index,
+                blocksize=int(self.rate * self._block), latency=self._latency,
+                callback=lambda *block: self._callback(generation, *block),
+                finished_callback=lambda: self._finished(generation)), (sd.PortAudioError, ValueError))
+        except (sd.PortAudioError, ValueError, TimeoutError) as exc:
+            self._generation += 1  # a stream that opens after all must stay silent
             self.failed = f"cannot open the audio output '{self.device_name}': {exc}"
             raise AudioUnavailable(self.failed) from None
         self.latency = float(self._stream.latency)
