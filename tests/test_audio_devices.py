@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import signal
 import subprocess
@@ -317,3 +318,26 @@ def test_a_frozen_sound_server_costs_a_line_not_a_hang(tmp_path):
     assert played.returncode == 0 and "1 of 1 steps done." in played.stdout, played.stderr
     assert "the sound system is not answering (no reply in 5 s); playing in text mode" in played.stderr
     assert "Traceback" not in played.stderr
+
+
+def test_a_sound_server_frozen_mid_session_never_freezes_the_session(tmp_path):
+    """The server hangs mid-count: the session says the sound stopped and stays in the user's
+    hands (a stop is obeyed at once); when the server answers again nothing is fired late."""
+    own = PulseLab().start()
+    try:
+        live = player(own, routine_file(tmp_path, COUNTING.replace("count: 16", "count: 60")), "--rate", "300",
+                      "--restart", "--no-voice")
+        live.wait_for(r"Ready, and")
+        live.wait_for(r"\n  \(?3\)?\n")
+        own.freeze()
+        live.wait_for(r"the audio output stopped", timeout=30)
+        time.sleep(2.0)
+        live.send("stop\nstop\n")
+        live.wait_for(r"Session ended", timeout=10)
+        own.freeze(False)
+        assert live.finish(timeout=30) == 0
+    finally:
+        own.stop()
+    counts = [int(n) for n in re.findall(r"\n  \(?(\d+)\)?\n", live.output)]
+    assert counts == sorted(counts) and len(counts) == len(set(counts)), live.output  # no burst, no repeat
+    assert "Traceback" not in live.output
