@@ -10,9 +10,9 @@ from conftest import SIMPLE, program_for, routine_from, speech_time
 from voiceguide.clock import VirtualClock
 from voiceguide.commands import Command
 from voiceguide.config import default_config
-from voiceguide.cues import Count
+from voiceguide.cues import Count, Role, Say
 from voiceguide.planner import Place
-from voiceguide.runner import ScriptedInbox, run
+from voiceguide.runner import INTERRUPTED_SECONDS, ScriptedInbox, run
 from voiceguide.session import Mode, Session
 
 CONFIG = default_config()
@@ -38,3 +38,43 @@ def test_any_commands_at_any_time(script, resume_at, offer):
             assert mode is Mode.PLAYING
             assert 1 <= cue.number <= cue.target
     assert not session.completed & (session.skipped - session.completed)
+
+
+def _of_the_routine(cue) -> bool:
+    return isinstance(cue, Count) or (isinstance(cue, Say) and cue.role is not Role.FEEDBACK)
+
+
+class _StallingInbox(ScriptedInbox):
+    """Scripted commands, and stalls: at chosen instants nothing runs for a while (the process
+    stopped, the machine asleep, a device call that froze)."""
+
+    def __init__(self, clock, script, stalls):
+        super().__init__(clock, script)
+        self.stalls = sorted(stalls)
+
+    def wait(self, deadline):
+        if self.stalls and deadline is not None and self.stalls[0][0] <= deadline and (
+                not self.script or self.stalls[0][0] <= self.script[0][0]):
+            at, seconds = self.stalls.pop(0)
+            self.clock.advance_to(max(at, self.clock.now()) + seconds)
+            return None
+        return super().wait(deadline)
+
+
+@settings(max_examples=60, deadline=None)
+@given(script=_script, stalls=st.lists(st.tuples(st.floats(0, 300, allow_nan=False), st.floats(0.01, 120)),
+                                       max_size=4))
+def test_any_stalls_never_fire_what_fell_due_during_them(script, stalls):
+    """Whenever the process stops and for however long, nothing of the routine (counts, its
+    sentences) is sent more than a moment after it was due, and the session still ends. (A
+    confirmation due during a second stall may come late: it is the session's own remark.)"""
+    config = CONFIG
+    program = program_for(routine_from(SIMPLE), config, rest=5)
+    clock = VirtualClock()
+    late = []
+    session = Session(program, config.vocabulary(), speech_time,
+                      lambda cue, at: late.append(clock.now() - at) if _of_the_routine(cue) else None)
+    tail = [(500 + 50 * i, Command.RESUME) for i in range(6)] + [(800 + 10 * i, Command.NEXT) for i in range(12)]
+    run(session, clock, _StallingInbox(clock, list(script) + tail, stalls), refresh=0.1)
+    assert session.mode is Mode.FINISHED
+    assert max(late, default=0.0) <= INTERRUPTED_SECONDS + 0.1
