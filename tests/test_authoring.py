@@ -34,3 +34,15 @@ def test_a_name_with_nothing_to_make_an_id_from_is_refused():
     refused = voiceguide("new", "!!!")
     assert refused.returncode == 2 and "no letters or digits" in refused.stderr
     assert not paths.user_routines_dir().exists() or not any(paths.user_routines_dir().iterdir())
+
+
+def test_a_name_that_would_shadow_a_builtin_is_refused_and_accents_are_kept_as_letters():
+    refused = voiceguide("new", "Lower back")
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "'lower-back' is a built-in routine's id" in refused.stderr
+    assert not (paths.user_routines_dir() / "lower-back.yaml").exists()
+    made = voiceguide("new", "Ünïcode rub!")
+    assert made.returncode == 0, made.stderr
+    assert (paths.user_routines_dir() / "unicode-rub.yaml").exists()
+    assert voiceguide("show", "unicode-rub").stdout.startswith("Ünïcode rub!\n")  # the title as written
+    assert ".venv/bin/voiceguide validate unicode-rub" in made.stdout  # a command that works after install

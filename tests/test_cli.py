@@ -284,6 +284,16 @@ def test_a_trace_on_a_full_disk_costs_one_line_not_the_session():
                              "without it\n"), result.stderr
 
 
+def test_no_command_shows_a_short_help_with_a_command_that_works_here():
+    result = voiceguide()
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    run = ".venv/bin/voiceguide"  # where the install puts it, not on PATH: the help must say so
+    assert f"  {run} play " in result.stdout and f"  {run} list " in result.stdout, result.stdout
+    assert "say \"pause\"" in result.stdout
+    listed = subprocess.run([ROOT / run, "list"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert listed.returncode == 0 and "lower-back" in listed.stdout
+
+
 def test_terminal_view_and_keys():
     live = Live("play", TINY, *FAST, terminal=True)
     live.wait_for(r"Safety first")

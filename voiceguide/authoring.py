@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+import unicodedata
 from pathlib import Path
 
 from voiceguide import paths
@@ -15,8 +16,11 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def routine_id_for(name: str) -> str:
-    """The routine id a name gives: lower case, words joined by dashes ("Evening Rub" -> evening-rub)."""
-    return "-".join(re.findall(r"[a-z0-9]+", name.casefold()))
+    """The routine id a name gives: lower case, accents taken off the letters, words joined by
+    dashes ("Evening Rub" -> evening-rub, "Ünïcode rub!" -> unicode-rub)."""
+    letters = "".join(char for char in unicodedata.normalize("NFKD", name.casefold())
+                      if not unicodedata.combining(char))
+    return "-".join(re.findall(r"[a-z0-9]+", letters))
 
 
 def new_routine(name: str, folder: Path | None = None) -> Path:
@@ -24,6 +28,11 @@ def new_routine(name: str, folder: Path | None = None) -> Path:
     routine_id = routine_id_for(name)
     if not _ID.match(routine_id):
         raise VoiceguideError(f"'{name}' has no letters or digits to make a routine id from")
+    builtin = paths.builtin_routines_dir() / f"{routine_id}.yaml"
+    if folder is None and builtin.exists():
+        raise VoiceguideError(f"'{routine_id}' is a built-in routine's id, and a routine of yours by that id "
+                              f"would be played in its place; choose another name (to start from the "
+                              f"built-in, copy {builtin})")
     folder = folder or paths.user_routines_dir()
     path = folder / f"{routine_id}.yaml"
     title = " ".join(name.split()) if routine_id != name else routine_id.replace("-", " ").capitalize()

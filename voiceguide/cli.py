@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import enum
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -44,7 +45,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help=f"settings file to use instead of {paths.user_config_file()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.required = True
 
     commands.add_parser("list", help="list the routines you can play",
                         description="List built-in routines and your own (in "
@@ -170,6 +170,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def invocation() -> str:
+    """How to run voiceguide again, as this shell can: plain `voiceguide` only if that is the one
+    on PATH (the install puts it in .venv/bin, which usually is not)."""
+    typed = Path(sys.argv[0])
+    command = typed if typed.name == "voiceguide" else Path(sys.executable).with_name("voiceguide")
+    if not command.exists():
+        return f"{sys.executable} -m voiceguide"
+    on_path = shutil.which("voiceguide")
+    if on_path and Path(on_path).resolve() == command.resolve():
+        return "voiceguide"
+    try:
+        return str(command.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(command.absolute())
+
+
+def _short_help() -> str:
+    run = invocation()
+    return (f"voiceguide: hands-free, voice-guided self-massage routines.\n\n"
+            f"  {run} play               play the default routine, with voice control\n"
+            f"  {run} play ROUTINE       play another (an id from list, or a routine file)\n"
+            f"  {run} list               the routines you can play\n"
+            f"  {run} show ROUTINE       a routine's steps, cautions and notes\n"
+            f"  {run} history            your past sessions\n"
+            f"  {run} --help             every command\n\n"
+            "While playing, say \"pause\", \"resume\", \"next\", \"how many left\", \"stop\" or \"help\";\n"
+            "or press space, n, q, h in the terminal.\n")
+
+
 def _bounded(low: float, high: float, what: str):
     def parse(text: str) -> float:
         try:
@@ -195,6 +224,9 @@ _volume = _bounded(0, 1, "")
 
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command is None:
+        (out or sys.stdout).write(_short_help())
+        return 0
     if err is None and args.command in SOUND_COMMANDS:
         from voiceguide.library_messages import capture_native_stderr
 
@@ -388,7 +420,8 @@ def _new(args, config: Config, out: TextIO, err: TextIO) -> int:
     
     path = new_routine(args.name)
     routine_id = path.stem
-    out.write(f"wrote {path}\nEdit it, then: voiceguide validate {routine_id} && voiceguide play {routine_id}\n")
+    run = invocation()
+    out.write(f"wrote {path}\nEdit it, then: {run} validate {routine_id} && {run} play {routine_id}\n")
     return 0
 
 
