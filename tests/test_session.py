@@ -454,3 +454,11 @@ def test_a_short_stall_is_not_an_interruption_and_a_paused_session_has_nothing_t
     assert notes == [] and session.mode is not Mode.PAUSED
     paused, _, notes = _stopped_run(program, config, at=fourth + 5.0, seconds=60.0, script=[(fourth, C.PAUSE)])
     assert [command for _, command, _ in notes] == [C.PAUSE] and paused.mode is Mode.PAUSED
+
+
+def test_the_view_tells_a_stopped_session_from_a_finished_one(config):
+    program = program_for(routine_from(SIMPLE), config)
+    stopped = play_script(program, config, [(5.0, C.STOP), (6.0, C.STOP)])
+    assert stopped.session.mode is Mode.FINISHED and stopped.session.view(stopped.clock.now()).stopped
+    finished = play_script(program, config)
+    assert finished.session.mode is Mode.FINISHED and not finished.session.view(finished.clock.now()).stopped

@@ -33,8 +33,8 @@ class Terminal(io.StringIO):
         return [line.rstrip() for line in self.screen.display]
 
 
-def view_at(count: int, mode: Mode = Mode.PLAYING) -> View:
-    return View(mode=mode, title="Lower back", part_kind=PartKind.STEP, step_number=2, step_count=5,
+def view_at(count: int, mode: Mode = Mode.PLAYING, stopped: bool = False) -> View:
+    return View(stopped=stopped, mode=mode, title="Lower back", part_kind=PartKind.STEP, step_number=2, step_count=5,
                 label="Thumb circles", phase=None, count=count, target=20, seconds_left=None, resting=False,
                 upcoming="Knuckle rub", tempo=1.5, remaining=300 - count)
 
@@ -89,3 +89,11 @@ def test_a_resized_terminal_gets_one_block_at_its_new_bottom(terminal, monkeypat
     screen = terminal.lines()
     assert sum(line == "Lower back" for line in screen) == 1, "\n".join(screen)
     assert screen[20 - BLOCK_LINES] == "Lower back", "\n".join(screen)
+
+
+def test_the_block_says_stopped_or_finished(terminal):
+    view = TextView(terminal, live=True)
+    view.draw(view_at(3, Mode.FINISHED, stopped=True))
+    assert "  Step 2 of 5 · Thumb circles  [stopped]" in terminal.lines()
+    view.draw(view_at(20, Mode.FINISHED))
+    assert "  Step 2 of 5 · Thumb circles  [finished]" in terminal.lines()

@@ -95,6 +95,8 @@ class View:
     upcoming: str | None
     tempo: float | None
     remaining: float
+    stopped: bool = False
+    """Ended before the routine's end (by stop), not finished."""
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,8 @@ class Session:
                     step_number=part.number, step_count=self.program.step_count, label=part.label, phase=phase,
                     count=count, target=target, seconds_left=seconds_left,
                     resting=isinstance(segment, RestSegment), upcoming=upcoming, tempo=tempo,
-                    remaining=self._remaining(place, now))
+                    remaining=self._remaining(place, now),
+                    stopped=self.mode is Mode.FINISHED and self.place.part < len(self.program.parts))
 
     # -- commands by state ---------------------------------------------------------------------
 

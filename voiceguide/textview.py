@@ -101,7 +101,8 @@ class TextView:
 
     def _where(self, view: View) -> str:
         mode = {Mode.PLAYING: "", Mode.PAUSED: "  [PAUSED]", Mode.CONFIRM_STOP: "  [STOP? press q again]",
-                Mode.OFFER: "  [resume? space: carry on, n: start over]", Mode.FINISHED: "  [finished]"}[view.mode]
+                Mode.OFFER: "  [resume? space: carry on, n: start over]",
+                Mode.FINISHED: "  [stopped]" if view.stopped else "  [finished]"}[view.mode]
         if view.step_number:
             return f"  Step {view.step_number} of {view.step_count} · {view.label}{mode}"
         return f"  {view.label}{mode}"
