@@ -462,3 +462,14 @@ def test_the_view_tells_a_stopped_session_from_a_finished_one(config):
     assert stopped.session.mode is Mode.FINISHED and stopped.session.view(stopped.clock.now()).stopped
     finished = play_script(program, config)
     assert finished.session.mode is Mode.FINISHED and not finished.session.view(finished.clock.now()).stopped
+
+
+def test_faster_during_a_hold_says_it_is_for_the_next_counts_and_the_hold_goes_on(config):
+    program = program_for(routine_from(SIMPLE), config)
+    plain = play_script(program, config)
+    hold_begins = next(at for at, cue in plain.recording.cues if isinstance(cue, Say) and cue.text.endswith("Begin."))
+    run_ = play_script(program, config, [(hold_begins + 3.0, C.FASTER)])
+    said = run_.recording.said(after=hold_begins + 3.0)
+    assert said[0] == Said.FASTER_LATER
+    assert run_.session.pace.tempo_factor < 1.0
+    assert not [at for at in run_.recording.silences() if at >= hold_begins + 3.0]  # the hold was not restarted

@@ -53,6 +53,8 @@ class Said:
     TOO_LATE = "I heard that too late. Say it again if you still want it."
     SLOWER = "A little slower."
     FASTER = "A little faster."
+    SLOWER_LATER = "The next counts will be a little slower."
+    FASTER_LATER = "The next counts will be a little faster."
     ENDED = "Session ended. Your place is saved."
 
     @classmethod
@@ -383,8 +385,11 @@ class Session:
             return self._tell_briefly(now, f"That is the {'slowest' if word == 'slower' else 'fastest'} pace.",
                                       accepted=False)
         self.pace.tempo_factor = new
-        return self._carry_on(now, Said.SLOWER if word == "slower" else Said.FASTER,
-                              note=f"Tempo {word} (x{new:.2f}).")
+        if isinstance(self._segment(self.current_place(now)), CountSegment):
+            return self._carry_on(now, Said.SLOWER if word == "slower" else Said.FASTER,
+                                  note=f"Tempo {word} (x{new:.2f}).")
+        # a hold or a sentence has no beat: say what the change is for, and let it go on
+        return self._tell_briefly(now, Said.SLOWER_LATER if word == "slower" else Said.FASTER_LATER, accepted=True)
 
     def _more(self, now: float) -> Outcome:
         place = self.current_place(now)
