@@ -386,10 +386,11 @@ class Session:
                                       accepted=False)
         self.pace.tempo_factor = new
         if isinstance(self._segment(self.current_place(now)), CountSegment):
-            return self._carry_on(now, Said.SLOWER if word == "slower" else Said.FASTER,
-                                  note=f"Tempo {word} (x{new:.2f}).")
-        # a hold or a sentence has no beat: say what the change is for, and let it go on
-        return self._tell_briefly(now, Said.SLOWER_LATER if word == "slower" else Said.FASTER_LATER, accepted=True)
+            said, note = Said.SLOWER if word == "slower" else Said.FASTER, f"Tempo {word} (x{new:.2f})."
+        else:  # a hold or a sentence has no beat: say what the change is for
+            said = Said.SLOWER_LATER if word == "slower" else Said.FASTER_LATER
+            note = f"Tempo {word} (x{new:.2f}) from the next counts."
+        return self._carry_on(now, said, note=note)
 
     def _more(self, now: float) -> Outcome:
         place = self.current_place(now)
