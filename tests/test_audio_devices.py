@@ -172,6 +172,24 @@ def test_no_audio_device_falls_back_to_text_mode(tmp_path):
     assert len(warnings) == 2 and "text mode" in warnings[0]
     assert "voice control is off: no usable microphone" in warnings[1] and "the keys still work" in warnings[1]
     assert "1 of 1 steps done." in result.stdout
+    devices = subprocess.run([sys.executable, "-m", "voiceguide", "devices"], capture_output=True, text=True,
+                             env=env, cwd=ROOT, timeout=60)
+    assert devices.returncode == 2 and devices.stderr.startswith("voiceguide: error: no audio devices found: "), \
+        devices.stderr
+
+
+def test_an_unknown_voice_is_refused_up_front_and_voices_marks_the_default(lab, tmp_path):
+    refused = player(lab, routine_file(tmp_path, COUNTING), "--voice", "nonsense", "--restart")
+    assert refused.finish(timeout=60) == 2
+    assert refused.output == "voiceguide: error: no voice called 'nonsense' on this machine; `voiceguide voices` " \
+                             "lists them\n", refused.output
+    voices = subprocess.run([sys.executable, "-m", "voiceguide", "voices"], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60)
+    defaults = [line for line in voices.stdout.splitlines() if line.endswith("  (default)")]
+    assert voices.returncode == 0 and len(defaults) == 1, voices.stdout
+    chosen = defaults[0].split()[0]
+    accepted = player(lab, routine_file(tmp_path, COUNTING), "--voice", chosen, "--rate", "400", "--restart")
+    assert accepted.finish(timeout=120) == 0 and "1 of 1 steps done." in accepted.output
 
 
 def test_ctrl_c_with_sound_ends_cleanly(lab, tmp_path):

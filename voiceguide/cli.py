@@ -353,6 +353,14 @@ def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
     
     config = _with_flags(config, args)
     loaded = catalog.find(args.routine or config.routine, config.vocabulary().all_phrases())
+    if config.speech.voice and not args.text:  # up front: not a session that is silent for want of a voice
+        from voiceguide.synthesis import Synthesizer
+
+        synthesizer = Synthesizer()
+        try:
+            synthesizer.check_voice(config.speech.voice)
+        finally:
+            synthesizer.close()
     resume = True if args.resume else False if args.restart else None
     with contextlib.ExitStack() as stack:
         trace = None
@@ -566,7 +574,11 @@ def _model(args, config: Config, out: TextIO, err: TextIO) -> int:
 def _devices(args, config: Config, out: TextIO, err: TextIO) -> int:
     from voiceguide.audio_out import list_devices
     
-    for device in list_devices():
+    found = list_devices()
+    if not found:
+        raise VoiceguideError("no audio devices found: no sound card, or no sound server (PulseAudio or "
+                              "PipeWire) running for this user; play runs in text mode without one")
+    for device in found:
         marks = "".join([" (default output)" if device.is_default_output else "",
                          " (default input)" if device.is_default_input else ""])
         out.write(f"{device.index:>3}  {device.name}  [{device.host_api}: {device.outputs} out, "
@@ -586,7 +598,7 @@ def _voices(args, config: Config, out: TextIO, err: TextIO) -> int:
         if args.language and not any(lang.lower().startswith(args.language.lower()) for lang in voice.languages):
             continue
         languages = f"  ({', '.join(voice.languages)})" if voice.languages else ""
-        out.write(f"{voice.id}  {voice.name}{languages}\n")
+        out.write(f"{voice.id}  {voice.name}{languages}{'  (default)' if voice.default else ''}\n")
     return 0
 
 

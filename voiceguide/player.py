@@ -33,7 +33,7 @@ from voiceguide.playback_record import PlaybackRecord
 from voiceguide.recognition import RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 from voiceguide.session import Mode, Outcome, Session
-from voiceguide.synthesis import SynthesisError, Synthesizer
+from voiceguide.synthesis import SynthesisError, Synthesizer, UnknownVoice
 from voiceguide.textview import KeyReader, LineReader, TextView, stdin_is_terminal
 from voiceguide.programs import build_program, speech_timer
 from voiceguide.timeline import Program
@@ -61,8 +61,15 @@ class PlayResult:
 
 
 def make_narrator(config: Config, stream_rate: int, routine_id: str | None = None) -> Narrator:
-    """The narrator, speaking in the user's own recordings for `routine_id` where there are any."""
-    return Narrator(Synthesizer(), paths.cache_dir() / "clips", voice=config.speech.voice,
+    """The narrator, speaking in the user's own recordings for `routine_id` where there are any.
+    Raises UnknownVoice for a voice the engine does not have."""
+    synthesizer = Synthesizer()
+    try:
+        synthesizer.check_voice(config.speech.voice)
+    except UnknownVoice:
+        synthesizer.close()
+        raise
+    return Narrator(synthesizer, paths.cache_dir() / "clips", voice=config.speech.voice,
                     rate=config.speech.rate, stream_rate=stream_rate,
                     recordings=Recordings.for_routine(routine_id) if routine_id else None)
 
@@ -112,7 +119,11 @@ class _Audio:
     def __init__(self, config: Config, routine_id: str, warn):
         self.warn = warn
         self.out = AudioOut(config.audio.output_device)
-        self.narrator = make_narrator(config, self.out.rate, routine_id)
+        try:
+            self.narrator = make_narrator(config, self.out.rate, routine_id)
+        except UnknownVoice:
+            self.out.close()
+            raise
         self.spoken = SpokenLog()
         self.sink = AudioNarration(self.narrator, self.out.play, self.out.silence,
                                    volume=config.speech.volume, tones=config.audio.tones, spoken=self.spoken)

@@ -32,11 +32,17 @@ class SynthesisError(VoiceguideError):
     """Speech could not be rendered (no engine, a bad voice, a hung or crashed worker)."""
 
 
+class UnknownVoice(SynthesisError):
+    """The voice asked for is not one the engine has."""
+
+
 @dataclass(frozen=True)
 class VoiceInfo:
     id: str
     name: str
     languages: tuple[str, ...]
+    default: bool = False
+    """The voice the engine speaks in when none is chosen."""
 
 
 RATE_APPLIED_WITHIN = 0.05
@@ -84,7 +90,8 @@ def _worker(conn: Connection) -> None:
                 return
             try:
                 if request[0] == "voices":
-                    voices = [(v.id, v.name or v.id, tuple(str(lang) for lang in (v.languages or ())))
+                    default = engine.getProperty("voice")
+                    voices = [(v.id, v.name or v.id, tuple(str(lang) for lang in (v.languages or ())), v.id == default)
                               for v in engine.getProperty("voices")]
                     conn.send(("ok", voices))
                     continue
@@ -138,7 +145,19 @@ class Synthesizer:
 
     def voices(self) -> list[VoiceInfo]:
         with self._lock:
-            return [VoiceInfo(i, n, tuple(langs)) for i, n, langs in self._ask(("voices",))]
+            return [VoiceInfo(i, n, tuple(langs), default) for i, n, langs, default in self._ask(("voices",))]
+
+    def check_voice(self, voice: str) -> None:
+        """Raise SynthesisError (one line, saying how to see the voices) unless `voice` is one the
+        engine has: espeak would quietly speak nothing or its default, and a session silently."""
+        if not voice:
+            return
+        try:
+            known = self.voices()
+        except SynthesisError:
+            return  # no engine at all: that is said when it is asked to speak
+        if not any(voice in (each.id, each.name) for each in known):
+            raise UnknownVoice(f"no voice called '{voice}' on this machine; `voiceguide voices` lists them")
 
     def _ask(self, request: tuple):
         self._start()
