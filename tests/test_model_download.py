@@ -157,3 +157,15 @@ def test_the_command_downloads_whisper_for_english_and_play_uses_that_copy(whisp
     assert done.stdout.strip() == f"installed {whisper_model.NAME} in {installed}"
     assert whisper_model.find_model() == installed
     assert make_engine(load_config()).name == "whisper"
+
+
+def test_offline_says_voice_control_works_without_it_and_how_to_install_from_a_file():
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "model", "download", "--list-url",
+                             f"http://127.0.0.1:{port}/list.json", "vosk-x"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "cannot fetch the model list" in result.stderr
+    assert "Voice control works without it" in result.stderr and "unzip it into " in result.stderr

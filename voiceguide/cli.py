@@ -545,6 +545,18 @@ def _live_meter(err: TextIO):
 
 
 def _model(args, config: Config, out: TextIO, err: TextIO) -> int:
+    from voiceguide.model_download import Unreachable
+
+    try:
+        return _download_model(args, config, out, err)
+    except Unreachable as exc:
+        folder = paths.data_dir() / "models"
+        raise VoiceguideError(f"{exc}. Voice control works without it (in English with the Whisper model installed "
+                              f"with voiceguide, else pocketsphinx); to install a model you have as a file, unzip "
+                              f"it into {folder}") from None
+
+
+def _download_model(args, config: Config, out: TextIO, err: TextIO) -> int:
     from voiceguide.model_download import MODEL_LIST_URL, choose, download, download_whisper, fetch_list
     from voiceguide.recognizers import is_english
     

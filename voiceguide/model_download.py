@@ -34,6 +34,10 @@ class DownloadError(VoiceguideError):
     """The model list or a model could not be fetched, checked or unpacked."""
 
 
+class Unreachable(DownloadError):
+    """The source could not be reached at all (offline, no name service, a refused connection)."""
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     name: str
@@ -61,7 +65,7 @@ def fetch_list(url: str = MODEL_LIST_URL) -> list[ModelEntry]:
                            str(e.get("type", "")), str(e.get("obsolete", "false")).lower() == "true")
                 for e in data]
     except (urllib.error.URLError, OSError) as exc:
-        raise DownloadError(f"cannot fetch the model list from {url} ({getattr(exc, 'reason', exc)})") from None
+        raise Unreachable(f"cannot fetch the model list from {url} ({getattr(exc, 'reason', exc)})") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise DownloadError(f"the model list at {url} is not in the expected form ({exc})") from None
 
@@ -154,7 +158,7 @@ def _fetch(url: str, destination: Path, size: int, digest, expected: str, label:
                 if progress:
                     progress(received)
     except (urllib.error.URLError, OSError) as exc:
-        raise DownloadError(f"{label}: download failed ({getattr(exc, 'reason', exc)})") from None
+        raise Unreachable(f"{label}: download failed ({getattr(exc, 'reason', exc)})") from None
     if received != size:
         raise DownloadError(f"{label}: got {received} bytes, expected {size}; not installed")
     if digest.hexdigest() != expected.lower():
