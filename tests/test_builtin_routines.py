@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import BUILTIN, shared_folder
+from voiceguide.cues import Say
 from voiceguide.routine import Span, Timed
+from voiceguide.timeline import Wording
 from voiceguide.routine_loader import load_routine
 
 SEEDS = shared_folder() / "seeds"
@@ -24,7 +28,7 @@ def test_builtin_is_valid_and_says_no_command_word(name, config):
     text = " ".join(routine.cautions).lower()
     assert "diagnos" in text  # get a diagnosis first
     assert "skin" in text and "spin" in text  # not with severe spine disease or skin conditions
-    assert "never" in text and "hurt" in text or "pain" in text  # pressure never causes pain
+    assert "never" in text and ("hurt" in text or "pain" in text)  # pressure never causes pain
     assert "if pain grows" in text or "pain grows" in text  # stop if pain grows
 
 
@@ -84,3 +88,21 @@ def test_no_sentence_is_copied_from_the_sources(config):
     for path in BUILTIN.glob("*.yaml"):
         shared = runs(path.read_text(encoding="utf-8")) & source
         assert not shared, f"{path.name} copies: {sorted(shared)[:3]}"
+
+
+@pytest.mark.parametrize("name", ["lower-back", "lower-back-and-leg", "partner-back", "gentle-lower-back"])
+@pytest.mark.parametrize("wording", list(Wording))
+def test_nothing_is_said_twice_in_a_row(name, wording, config):
+    """"Keep going until the area feels warm." came once from the instruction and again, at once,
+    from the hold's opening: an instruction that names what to keep going until is not repeated."""
+    from conftest import program_for
+    from voiceguide.planner import Pace, Place, plan
+    from voiceguide.programs import speech_timer
+
+    program = program_for(load(name, config).routine, config, wording=wording)
+    said = [item.cue.text for item in plan(program, Place(0, 0, 0), 0.0, Pace(speech_timer(config)))
+            if isinstance(item.cue, Say)]
+    for before, after in zip(said, said[1:], strict=False):
+        clause = re.search(r"until ([^,.]+)", before)
+        assert not (clause and f"until {clause.group(1)}" in after), (before, after)
+        assert before != after

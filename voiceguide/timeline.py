@@ -159,8 +159,10 @@ def _step_part(step: Step, number: int, total: int, settings: PlaySettings, upco
                 segments.append(CountSegment(span, target, tempo, phase.name, step.tips if index == 0 else ()))
     else:
         segments.append(SpeakSegment(tuple(intro)))
-        segments.append(TimedSegment(work.duration, float(round(work.duration.pick(intensity))), work.until,
-                                     step.tips))
+        # the hold's opening names what to keep going until, unless the instruction just said it
+        said = " ".join(text for text, _ in intro).casefold()
+        until = None if work.until and f"until {work.until}".casefold() in said else work.until
+        segments.append(TimedSegment(work.duration, float(round(work.duration.pick(intensity))), until, step.tips))
     rest = settings.rest if step.rest is None else step.rest
     if rest > 0 and upcoming is not None:
         segments.append(RestSegment(rest, upcoming))
