@@ -294,6 +294,17 @@ def test_no_command_shows_a_short_help_with_a_command_that_works_here():
     assert listed.returncode == 0 and "lower-back" in listed.stdout
 
 
+def test_without_a_microphone_the_prompts_ask_for_what_works():
+    live = Live("play", TINY, *FAST, "--restart")
+    live.wait_for(r"You can type pause at any time, or type help to hear every command\.")
+    live.send("pause\n")
+    live.wait_for(r"Paused\. Type resume when you are ready\.")
+    live.send("stop\n")
+    live.wait_for(r"Do you want to end the session\? Type stop to end it")
+    live.send("stop\n")
+    assert live.finish() == 0 and "Say " not in live.output, live.output
+
+
 def test_terminal_view_and_keys():
     live = Live("play", TINY, *FAST, terminal=True)
     live.wait_for(r"Safety first")
@@ -310,6 +321,9 @@ def test_terminal_view_and_keys():
     live.send("q")
     assert live.finish() == 0
     assert "Session ended. Your place is saved." in live.output
+    # nobody is listening (--text): the prompts name the keys, never a voice command
+    assert "You can press space at any time, or press h to hear every command." in live.output
+    assert "Say " not in live.output
     assert re.search(r"0 of 2 steps done\. Your place is saved", live.output)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Command(str, enum.Enum):
@@ -79,3 +79,23 @@ def named_words(words: Sequence[str], most: int = 5) -> str:
     """Words for a message: the first few quoted, then how many more."""
     shown = ", ".join(repr(word) for word in words[:most])
     return shown + (f" and {len(words) - most} more" if len(words) > most else "")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """How the user can answer, so that prompts name what works: "say resume", "press space",
+    "type resume", or two of them. A prompt never asks for a voice nobody is listening to."""
+
+    voice: bool = True
+    keys: Mapping[Command, str] = field(default_factory=dict)
+    """The key for a command, where the terminal's keys are read."""
+    typed: bool = False
+    """Commands typed as lines (input that is not a terminal)."""
+
+    def how(self, command: Command, phrase: str) -> str:
+        ways = [f"say {phrase}"] if self.voice else []
+        if command in self.keys:
+            ways.append(f"press {self.keys[command]}")
+        elif self.typed:
+            ways.append(f"type {phrase}")
+        return " or ".join(ways) or f"say {phrase}"

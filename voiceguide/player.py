@@ -8,6 +8,7 @@ one vanishes mid-session, the same session carries on in text mode where it was.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 import sys
 import threading
@@ -18,7 +19,7 @@ from voiceguide import library_messages, paths
 from voiceguide.asking import Prompter
 from voiceguide.audio_out import AudioOut, AudioUnavailable
 from voiceguide.clock import MonotonicClock
-from voiceguide.commands import Command
+from voiceguide.commands import Command, Inputs
 from voiceguide.config import Config
 from voiceguide.history import History, HistoryUnavailable
 from voiceguide.cues import Count, Cue, Say
@@ -34,7 +35,7 @@ from voiceguide.recognition import RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 from voiceguide.session import Mode, Outcome, Session
 from voiceguide.synthesis import SynthesisError, Synthesizer, UnknownVoice
-from voiceguide.textview import KeyReader, LineReader, TextView, stdin_is_terminal
+from voiceguide.textview import KEY_NAMES, KeyReader, LineReader, TextView, stdin_is_terminal
 from voiceguide.programs import build_program, speech_timer
 from voiceguide.timeline import Program
 from voiceguide.trace import Trace
@@ -203,11 +204,12 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
 
     tracer = Trace(trace, warn) if trace is not None else None
 
-    program = build_program(routine, config, store.sessions_played(routine.id))
+    interactive = stdin_is_terminal()
+    inputs = Inputs(voice=voice, keys=KEY_NAMES if interactive else {}, typed=not interactive)
+    program = build_program(routine, config, store.sessions_played(routine.id), inputs)
     saved = store.load(program) if resume is not False else None
     for problem in store.problems:
         warn(problem)
-    interactive = stdin_is_terminal()
     if saved and not saved.exact:
         warn(f"{routine.id} changed since last time; carrying on from the start of that step")
     sound = None
@@ -224,6 +226,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
                       sound.narrator.known_duration if sound else speech_timer(config), outputs,
                       tempo_change=config.timing.tempo_change, lookahead=LOOKAHEAD if sound else 0.0,
                       resume_from=saved.place if saved else None, offer=resume is None and interactive)
+    session.inputs = inputs
     if saved:
         session.pace.tempo_factor, session.pace.targets = saved.tempo_factor, dict(saved.targets)
     if sound:
@@ -242,6 +245,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
 
     heard = (lambda record: tracer.heard(record, clock.now())) if tracer is not None else None
     listener = _start_voice_control(config, inbox, sound, session, input_device, warn, err, heard) if voice else None
+    session.inputs = dataclasses.replace(inputs, voice=listener is not None)
     saver = _PlaceSaver(store, session, program, warn)
     keys = KeyReader(inbox.put, lambda: session.mode is Mode.PLAYING)
     recorder = _HistoryRecorder(history, program, warn, pain_before)

@@ -6,6 +6,7 @@ loading the audio, speech and listening stacks.
 
 from __future__ import annotations
 
+from voiceguide.commands import Inputs
 from voiceguide.config import Config, Verbosity
 from voiceguide.planner import Pace, Place, plan
 from voiceguide.routine import Routine
@@ -20,10 +21,11 @@ def wording_for(config: Config, sessions_played: int) -> Wording:
     return Wording(config.verbosity.value)
 
 
-def build_program(routine: Routine, config: Config, sessions_played: int = 0) -> Program:
+def build_program(routine: Routine, config: Config, sessions_played: int = 0,
+                  inputs: Inputs | None = None) -> Program:
     settings = PlaySettings(intensity=routine.intensity or config.intensity, tempo=config.timing.tempo,
                             rest=config.timing.rest, count_in=config.timing.count_in,
-                            wording=wording_for(config, sessions_played))
+                            wording=wording_for(config, sessions_played), inputs=inputs or Inputs())
     return expand(routine, settings, config.vocabulary())
 
 

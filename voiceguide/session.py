@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from voiceguide.commands import Command, Vocabulary
+from voiceguide.commands import Command, Inputs, Vocabulary
 from voiceguide.cues import Count, Cue, Role, Say, Silence, Tone, ToneKind
 from voiceguide.planner import Pace, Place, PlanItem, duration_words, finished_place, plan
 from voiceguide.routine import Reps
@@ -40,6 +40,8 @@ MAX_TEMPO_FACTOR = 2.0
 MIN_TEMPO_FACTOR = 0.5
 
 CueSink = Callable[[Cue, float], None]
+
+
 
 
 class Said:
@@ -124,6 +126,8 @@ class Session:
         self.lookahead = lookahead
         self.resume_from = resume_from
         self.offer = offer  # ask before carrying on from resume_from (else carry on at once)
+        self.inputs = Inputs()
+        """How the user can answer; the player sets it, and changes it if voice control stops."""
         self.mode = Mode.PLAYING
         self.place = Place(0, 0, 0)
         self.completed: set[int] = set()  # parts whose work was done to the end (or ended by 'enough')
@@ -209,7 +213,7 @@ class Session:
         self._hold_still(since)
         self.mode = Mode.PAUSED
         return self._say_only(now, f"We were interrupted. Paused at {self._place_words(since)}. "
-                                   f"Say {self._phrase(Command.RESUME)} when you are ready.",
+                                   f"{self._how(Command.RESUME)} when you are ready.",
                               "Interrupted: paused where it was.")
 
     def _place_words(self, now: float) -> str:
@@ -336,7 +340,7 @@ class Session:
         self._hold_still(now)
         self._before_stop = self.mode
         self.mode = Mode.CONFIRM_STOP
-        return self._say_only(now, self._stop_question(), "Say stop again to end.")
+        return self._say_only(now, self._stop_question(), f"{self._how(Command.STOP)} again to end.")
 
     def _next(self, now: float) -> Outcome:
         place = self.current_place(now)
@@ -583,14 +587,19 @@ class Session:
                                                          self._help_text()]))
 
     def _paused_text(self) -> str:
-        return f"Paused. Say {self._phrase(Command.RESUME)} when you are ready."
+        return f"Paused. {self._how(Command.RESUME)} when you are ready."
 
     def _stop_question(self) -> str:
-        return (f"Do you want to end the session? Say {self._phrase(Command.STOP)} to end it, "
+        return (f"Do you want to end the session? {self._how(Command.STOP)} to end it, "
                 "or anything else to carry on.")
 
     def _phrase(self, command: Command) -> str:
         return self.vocabulary.say(command)
+
+    def _how(self, command: Command) -> str:
+        """"Say resume", "Press space", ...: what to do for `command`, as a sentence starts."""
+        text = self.inputs.how(command, self._phrase(command))
+        return text[0].upper() + text[1:]
 
     def _status_text(self, now: float) -> str:
         view = self.view(now)
@@ -638,8 +647,9 @@ class Session:
                 where += f", with {duration_words(self._segment_length(place, segment) - place.progress)} to go"
         else:
             where = "the safety points" if part.kind is PartKind.OPENING else "the very end"
-        return (f"Welcome back. Last time you stopped at {where}. Say {self._phrase(Command.RESUME)} "
-                f"to carry on from there, or {self._phrase(Command.NEXT)} to start from the beginning.")
+        return (f"Welcome back. Last time you stopped at {where}. {self._how(Command.RESUME)} "
+                f"to carry on from there, or {self.inputs.how(Command.NEXT, self._phrase(Command.NEXT))} to start "
+                "from the beginning.")
 
 
 def _steps(count: int, adjective: str = "") -> str:

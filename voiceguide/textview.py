@@ -30,6 +30,9 @@ KEYS = {
     "m": Command.MORE, "e": Command.ENOUGH, "u": Command.UNDO, "s": Command.STATUS,
     "h": Command.HELP, "?": Command.HELP,
 }
+KEY_NAMES = {Command.PAUSE: "space", Command.RESUME: "space",
+             **{command: key for key, command in reversed(KEYS.items())}}
+"""The key for each command, as a prompt names it (the first of two keys for one command)."""
 BLOCK_LINES = 6
 """Rows kept for the live block: title, where, work, next, last command, keys."""
 KEY_HELP = ("space pause/resume · n next · p back · r repeat · +/- tempo · m more · e enough · "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from voiceguide.commands import Command, Vocabulary
+from voiceguide.commands import Command, Inputs, Vocabulary
 from voiceguide.cues import Role, ToneKind
 from voiceguide.routine import Intensity, Reps, Routine, Span, Step, Tip
 from voiceguide.routine_loader import TEMPO_RANGE
@@ -33,6 +33,8 @@ class PlaySettings:
     """Seconds of rest after a step where the step sets none."""
     count_in: bool
     wording: Wording
+    inputs: Inputs = Inputs()
+    """How the user gives commands: the opening's hint names what works."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class Program:
 
 def expand(routine: Routine, settings: PlaySettings, vocabulary: Vocabulary) -> Program:
     steps = routine.steps
-    parts = [_opening(routine, vocabulary)]
+    parts = [_opening(routine, vocabulary, settings.inputs)]
     for index, step in enumerate(steps):
         upcoming = steps[index + 1].name if index + 1 < len(steps) else None
         parts.append(_step_part(step, index + 1, len(steps), settings, upcoming))
@@ -116,13 +118,13 @@ def expand(routine: Routine, settings: PlaySettings, vocabulary: Vocabulary) -> 
     return Program(routine, tuple(parts), settings)
 
 
-def _opening(routine: Routine, vocabulary: Vocabulary) -> Part:
+def _opening(routine: Routine, vocabulary: Vocabulary, inputs: Inputs) -> Part:
     lines = [(f"{routine.title}.", Role.TITLE)]
     if routine.cautions:
         lines.append(("First, some safety points.", Role.ANNOUNCE))
         lines.extend((caution, Role.CAUTION) for caution in routine.cautions)
-    lines.append((f"You can say {vocabulary.say(Command.PAUSE)} at any time, "
-                  f"or {vocabulary.say(Command.HELP)} to hear every command.", Role.FEEDBACK))
+    pause, help_ = (inputs.how(command, vocabulary.say(command)) for command in (Command.PAUSE, Command.HELP))
+    lines.append((f"You can {pause} at any time, or {help_} to hear every command.", Role.FEEDBACK))
     return Part(PartKind.OPENING, (SpeakSegment(tuple(lines)),))
 
 
