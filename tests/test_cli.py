@@ -160,7 +160,7 @@ def test_ctrl_c_ends_cleanly_and_the_place_is_kept():
     saved = json.load(open(f"{os.environ['XDG_STATE_HOME']}/voiceguide/places/tiny.json"))
     assert saved["anchor"] == "press" and saved["progress"] >= 2
     again = Live("play", "--resume", TINY, *FAST)
-    again.wait_for(r"Carrying on from where you stopped\.\n  From \d\.\n  Ready, and")
+    again.wait_for(r"Carrying on from where you stopped\.\n  Step 1 of 2: Press\.\n  Press gently\.\n  From \d\.\n  Ready, and")
     assert again.finish() == 0
     assert f"From {int(saved['progress'])}." in again.output
 

@@ -33,6 +33,11 @@ LATE_DROPPED = frozenset({Command.NEXT, Command.PREVIOUS, Command.REPEAT, Comman
 """Pause, resume, stop, the pace, status and help mean the same late as at once; undo has its own
 window (UNDO_SECONDS)."""
 UNDO_SECONDS = 10.0
+OFFER_WAIT_SECONDS = 20.0
+"""The offer to carry on is asked again after this long without an answer, and after a second
+wait the session carries on from the saved place (as `play --resume` does): a user lying face down
+may not have heard it, and must not be left in silence."""
+OFFER_ASKS = 2
 """Undo takes back only a command given this recently before it was said: it is for a command
 misheard or mis-said just now, never for one from minutes ago (a cough taken for "no" must not
 undo the step the user chose long before)."""
@@ -49,6 +54,7 @@ class Said:
 
     CARRYING_ON = "Carrying on."
     RESUMING_SAVED = "Carrying on from where you stopped."
+    NO_ANSWER_CARRYING_ON = "No answer, so carrying on from where you stopped."
     STARTING_OVER = "Starting from the beginning."
     UNDONE = "Undone."
     NOTHING_TO_UNDO = "There is nothing to undo."
@@ -126,6 +132,8 @@ class Session:
         self.lookahead = lookahead
         self.resume_from = resume_from
         self.offer = offer  # ask before carrying on from resume_from (else carry on at once)
+        self._offer_asked, self._offer_until = 0, math.inf
+        """How often the offer to carry on was asked, and when it is next due an answer."""
         self.inputs = Inputs()
         """How the user can answer; the player sets it, and changes it if voice control stops."""
         self.mode = Mode.PLAYING
@@ -151,9 +159,11 @@ class Session:
         elif self.offer:
             self.mode = Mode.OFFER
             self.place = saved
+            self._offer_asked = 1
+            self._offer_until = now + OFFER_WAIT_SECONDS
             self._say_only(now, self._offer_text(), "Offering to carry on.")
         else:
-            self._play(saved, now, preamble=(Said.RESUMING_SAVED,), resuming=True)
+            self._play(saved, now, preamble=(Said.RESUMING_SAVED, *self._reminder(saved)), resuming=True)
 
     @property
     def finished(self) -> bool:
@@ -161,7 +171,7 @@ class Session:
 
     def next_deadline(self) -> float | None:
         """When advance() next has something to do; None while only a command can change anything."""
-        times = []
+        times = [self._offer_until] if self.mode is Mode.OFFER else []
         if self._emit < len(self._plan):
             times.append(self._plan[self._emit].at - self.lookahead)
         if self._commit < len(self._plan):
@@ -173,6 +183,8 @@ class Session:
 
         The place moves first, so whoever saves it never lags behind what the user has heard.
         """
+        if self.mode is Mode.OFFER and now >= self._offer_until:
+            self._offer_unanswered(now)
         while self._commit < len(self._plan) and self._plan[self._commit].at <= now:
             item = self._plan[self._commit]
             if item.place is not None and self.mode is Mode.PLAYING:
@@ -302,6 +314,7 @@ class Session:
         before, self.mode = self._before_stop, Mode.PAUSED
         if before is Mode.OFFER:
             self.mode = Mode.OFFER
+            self._offer_asked, self._offer_until = 0, now + OFFER_WAIT_SECONDS
             return self._answer_offer(command, now)
         if command is Command.RESUME:
             return self._resume(now, preamble=(Said.CARRYING_ON,))
@@ -316,9 +329,19 @@ class Session:
                 self.mode = Mode.PLAYING  # every other command re-plans from the place itself
         return self._dispatch(command, now, said)
 
+    def _offer_unanswered(self, now: float) -> None:
+        if self._offer_asked < OFFER_ASKS:
+            self._offer_asked += 1
+            self._offer_until = now + OFFER_WAIT_SECONDS
+            self._say_only(now, self._offer_text(), "Offering to carry on, again.")
+        else:
+            self._play(self.place, now, preamble=(Said.NO_ANSWER_CARRYING_ON, *self._reminder(self.place)),
+                       resuming=True)
+
     def _answer_offer(self, command: Command, now: float) -> Outcome:
         if command is Command.RESUME:
-            return self._play(self.place, now, resuming=True, note="Carrying on from the saved place.")
+            return self._play(self.place, now, preamble=self._reminder(self.place), resuming=True,
+                              note="Carrying on from the saved place.")
         if command is Command.NEXT:
             self.pace.targets.clear()
             return self._play(Place(0, 0, 0), now, preamble=(Said.STARTING_OVER,), note=Said.STARTING_OVER)
@@ -440,6 +463,15 @@ class Session:
         return Outcome(True, "Finished.")
 
     # -- mechanics -----------------------------------------------------------------------------
+
+    def _reminder(self, place: Place) -> tuple[str, ...]:
+        """Coming back to a saved place inside a step's work, days later maybe: which technique it
+        is, and its instruction in brief, before "From 22. Ready, and"."""
+        part = self.program.parts[min(place.part, len(self.program.parts) - 1)]
+        if part.kind is not PartKind.STEP or place.segment == 0:
+            return ()  # the step's own introduction is what plays next
+        return (f"Step {part.number} of {self.program.step_count}: {part.step.name}.",
+                part.step.brief or part.step.instruction)
 
     def _play(self, place: Place, now: float, preamble: tuple[str, ...] = (), resuming: bool = False,
               note: str = "") -> Outcome:
