@@ -81,7 +81,14 @@ def test_the_default_places_are_the_menu_and_the_desktop(tmp_path, monkeypatch):
     menu = paths.data_dir().parent / "applications" / "voiceguide-lower-back.desktop"
     desktop = tmp_path / "Desktop" / "voiceguide-lower-back.desktop"
     assert menu.is_file() and desktop.is_file() and os.access(desktop, os.X_OK)
-    assert f"wrote {desktop}" in made.stdout
+    assert f"wrote {desktop}" in made.stdout and "On GNOME, right-click the icon on the desktop" in made.stdout
+
+
+def test_no_desktop_no_word_about_a_desktop_icon(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # and no Desktop folder in it
+    made = voiceguide("shortcut", "lower-back", "--platform", "linux")
+    assert made.returncode == 0 and made.stdout.count("wrote ") == 1, made.stderr
+    assert "On GNOME" not in made.stdout
 
 
 def test_a_macos_command_file_runs_the_routine(tmp_path, own_routine):

@@ -90,10 +90,14 @@ def write_shortcut(folder: Path, routine_id: str, routine: str, title: str, plat
     return path
 
 
+def default_desktop() -> Path:
+    return Path(os.environ.get("XDG_DESKTOP_DIR", "") or Path.home() / "Desktop")
+
+
 def default_folders(platform: str) -> list[Path]:
     """Where a shortcut goes: the desktop, and on Linux the applications menu too."""
     home = Path.home()
-    desktop = Path(os.environ.get("XDG_DESKTOP_DIR", "") or home / "Desktop")
+    desktop = default_desktop()
     if platform != "linux":
         return [desktop]
     data = Path(os.environ.get("XDG_DATA_HOME", "") or home / ".local" / "share")
