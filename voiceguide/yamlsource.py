@@ -105,11 +105,14 @@ def read_yaml_mapping(path: Path, what: str, max_bytes: int = MAX_FILE_BYTES) ->
     name = str(path)
     too_large = f"file is too large (a {what} is at most {max_bytes / 1e6:.0f} MB)"
     try:
-        mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
             raise IsADirectoryError
-        if not stat.S_ISREG(mode):  # a device reads forever, a pipe may never open
+        if not stat.S_ISREG(status.st_mode):  # a device reads forever, a pipe may never open
             raise _fail(name, None, "is not a regular file (a device, pipe or socket); give a file")
+        if status.st_size > max_bytes:
+            raise _fail(name, None, f"file is too large ({status.st_size / 1e6:.1f} MB; a {what} is at most "
+                                    f"{max_bytes / 1e6:.0f} MB)")
         with path.open("rb") as source:
             raw = source.read(max_bytes + 1)  # the file may grow after it was looked at
         if len(raw) > max_bytes:
