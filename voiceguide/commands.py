@@ -96,6 +96,6 @@ class Inputs:
         ways = [f"say {phrase}"] if self.voice else []
         if command in self.keys:
             ways.append(f"press {self.keys[command]}")
-        elif self.typed:
+        elif self.typed and not self.voice:  # lines on a pipe are for scripts: named only when nothing else works
             ways.append(f"type {phrase}")
         return " or ".join(ways) or f"say {phrase}"
