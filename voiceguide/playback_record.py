@@ -76,7 +76,7 @@ class PlaybackRecord:
     def __init__(self, output_rate: int, rate: int = 16000):
         self.output_rate = output_rate
         self.rate = rate
-        self._incoming: queue.SimpleQueue[tuple[float, np.ndarray | None]] = queue.SimpleQueue()
+        self._incoming: queue.SimpleQueue[tuple[float, np.ndarray]] = queue.SimpleQueue()
         self._size = int(HISTORY_SECONDS * output_rate)
         self._ring = np.zeros(self._size, np.float32)
         self._written = 0  # samples written since the start, at the output rate
@@ -89,12 +89,6 @@ class PlaybackRecord:
     def write(self, samples: np.ndarray, at: float) -> None:
         """From the output callback: `samples` (copied here) start playing at monotonic `at`."""
         self._incoming.put((at, samples.copy()))
-
-    def unplayed(self, since: float) -> None:
-        """What was handed over to play from monotonic `since` on never sounded (the output threw
-        its buffer away): it reads as silence, or the canceller would take out an echo that never
-        came and leave its negative for the recognizer to hear."""
-        self._incoming.put((since, None))
 
     def span(self, start: float, count: int, wait: float = 0.0) -> np.ndarray:
         """`count` reference samples at 16 kHz from monotonic time `start`, waiting up to `wait`
@@ -149,10 +143,7 @@ class PlaybackRecord:
                 return
             self._store(at, samples)
 
-    def _store(self, at: float, samples: np.ndarray | None) -> None:
-        if samples is None:
-            self._forget_from(at)
-            return
+    def _store(self, at: float, samples: np.ndarray) -> None:
         self._starved = False
         if self._taps is not None:
             # filtered with the previous block's tail, so the low-pass runs on one continuous signal
@@ -169,14 +160,6 @@ class PlaybackRecord:
         elif jump < 0:
             self._anchor = (expected + jump, self._written)
         self._append(samples)
-
-    def _forget_from(self, moment: float) -> None:
-        if self._anchor is None:
-            return
-        first = max(int(np.ceil(self._position(moment))), self._written - self._size, 0)
-        if first < self._written:
-            self._ring[np.arange(first, self._written) % self._size] = 0.0
-            self._tail[:] = 0.0
 
     def _append(self, samples: np.ndarray) -> None:
         indices = (self._written + np.arange(len(samples))) % self._size
