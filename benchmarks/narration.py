@@ -1,12 +1,14 @@
 """Narration benchmark: first audio, beat accuracy, and pause-to-silence latency, through real devices.
 
-    .venv/bin/python benchmarks/narration.py [--runs 5] [--pauses 30] [--hog N]
+    .venv/bin/python benchmarks/narration.py [--runs 5] [--pauses 30] [--hog N] [--latency low 0.08 ...]
 
 Starts its own PulseAudio server with null sinks (tests/audiolab.py), runs `voiceguide play` as a
 user would, records the speaker's monitor through sounddevice, and lines the recording up with
 the player's `--trace` (both on the monotonic clock). Prints medians and p95s, and the output's
 underruns (each one a gap in the sound) and reopenings as the player itself counted them.
-`--hog N` keeps N processes spinning on the CPU throughout: a user's laptop is busy.
+`--hog N` keeps N processes spinning on the CPU throughout: a user's laptop is busy. `--latency`
+runs the counting and pausing parts once per output latency asked of the device (the player's
+default otherwise), interleaved, and prints them side by side.
 
 Targets (issue 3): first audio <= 1 s with a warm cache; beat error p95 <= 20 ms; pause to silence
 p95 <= 50 ms.
@@ -85,10 +87,22 @@ def summary(name: str, values_ms: list[float], unit: str = "ms") -> str:
             f"p95 {percentile(values_ms, 95):7.1f} {unit}   max {max(values_ms, default=float('nan')):7.1f} {unit}")
 
 
+PLAYER_WITH_LATENCY = """\
+import sys
+import voiceguide.audio_out as output
+latency = sys.argv.pop(1)
+output.OUTPUT_LATENCY = latency if latency == "low" else float(latency)
+from voiceguide.launch import main
+sys.exit(main())
+"""
+"""Runs the player as `-m voiceguide` would, with the output latency its first argument names."""
+
+
 class Bench:
-    def __init__(self, lab: PulseLab, folder: Path):
+    def __init__(self, lab: PulseLab, folder: Path, latency: str = ""):
         self.lab = lab
         self.folder = folder
+        self.latency = latency
 
     def env(self, cache: Path, config: str | None = None) -> dict:
         home = Path(tempfile.mkdtemp(dir=self.folder))
@@ -105,7 +119,8 @@ class Bench:
         return str(path)
 
     def player(self, routine: str, env: dict, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "voiceguide", "play", routine, "--restart", *args],
+        start = ["-c", PLAYER_WITH_LATENCY, self.latency] if self.latency else ["-m", "voiceguide"]
+        return subprocess.Popen([sys.executable, *start, "play", routine, "--restart", *args],
                                 cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
 
@@ -132,7 +147,7 @@ class Bench:
         plus its attack: exactly what the scheduler did. attack: the beat as a detector hears it
         (clips.attack_time on each sound), which also carries the detector's own uncertainty.
         """
-        trace = self.folder / "counting.jsonl"
+        trace = self.folder / f"counting{self.latency}.jsonl"
         cache = self.folder / "cache"
         with Recorder(f"{self.lab.SPEAKER}.monitor") as recorder:
             process = self.player(self.routine(COUNTING), self.env(cache), "--rate", "180",
@@ -161,7 +176,7 @@ class Bench:
 
     def pause_latency(self, trials: int) -> tuple[list[float], list[float], int, dict]:
         """Seconds from sending "pause" (and from the player handling it) to silence at the speaker."""
-        trace = self.folder / "talking.jsonl"
+        trace = self.folder / f"talking{self.latency}.jsonl"
         env = self.env(self.folder / "cache", config="audio:\n  tones: false\n")
         sent = []
         with Recorder(f"{self.lab.SPEAKER}.monitor") as recorder:
@@ -205,6 +220,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="start-ups measured, cold and warm each")
     parser.add_argument("--pauses", type=int, default=30, help="pauses measured")
     parser.add_argument("--hog", type=int, default=0, metavar="N", help="processes spinning on the CPU throughout")
+    parser.add_argument("--latency", nargs="+", default=[""], metavar="SECONDS",
+                        help='output latencies to compare ("low" or seconds); the player\'s own by default')
     args = parser.parse_args()
     if pulse_missing():
         print(f"cannot run: {pulse_missing()}")
@@ -218,25 +235,29 @@ def main() -> int:
             warm_cache = Path(tempfile.mkdtemp(dir=folder))
             bench.first_audio(warm_cache, 1)
             warm = bench.first_audio(warm_cache, args.runs)
-            beat = bench.beat_errors()
-            total, audio, skipped, paused_output = bench.pause_latency(args.pauses)
+            settings = [Bench(lab, Path(folder), latency) for latency in args.latency]
+            beat = {s.latency: s.beat_errors() for s in settings}
+            pausing = {s.latency: s.pause_latency(args.pauses) for s in settings}
     finally:
         lab.stop()
     print(f"voiceguide narration benchmark (PulseAudio null sink, recorded at its monitor; {args.hog} CPU hogs)")
     print(summary("first audio after `play`, cold cache", [s * 1000 for s in cold]))
     print(summary("first audio after `play`, warm cache", [s * 1000 for s in warm]))
-    print(f"{'':<44} (includes the configured lead-in of 300 ms)")
-    placement, attack = beat["placement"], beat["attack"]
-    print(summary(f"beat error, clip placement ({len(placement)} counts)", [abs(e) for e in placement]))
-    print(f"{'':<44} (signed mean {np.mean(placement):+.1f} ms: where the device really plays vs. where "
-          "PortAudio says it will)")
-    print(summary("beat error, as an onset detector hears it", [abs(e) for e in attack]))
-    print(summary("pause to silence, from the command sent", total))
-    print(summary("pause to silence, from the command handled", audio))
-    if skipped:
-        print(f"{'':<44} ({skipped} pauses fell in a gap between words and were not counted)")
-    for name, output in (("counting run", beat["output"]), ("pausing run", paused_output)):
-        print(f"{'output gaps (underruns), ' + name:<44} {output['underruns']}   reopened {output['reopened']}")
+    print(f"{'':<44} (includes the configured lead-in)")
+    for latency in args.latency:
+        print(f"output latency asked: {latency or 'the player default'}")
+        placement, attack = beat[latency]["placement"], beat[latency]["attack"]
+        total, audio, skipped, paused_output = pausing[latency]
+        print(summary(f"  beat error, clip placement ({len(placement)} counts)", [abs(e) for e in placement]))
+        print(f"{'':<44} (signed mean {np.mean(placement):+.1f} ms: where the device really plays vs. where "
+              "PortAudio says it will)")
+        print(summary("  beat error, as an onset detector hears it", [abs(e) for e in attack]))
+        print(summary("  pause to silence, from the command sent", total))
+        print(summary("  pause to silence, from the command handled", audio))
+        if skipped:
+            print(f"{'':<44} ({skipped} pauses fell in a gap between words and were not counted)")
+        for name, output in (("counting run", beat[latency]["output"]), ("pausing run", paused_output)):
+            print(f"{'  output gaps (underruns), ' + name:<44} {output['underruns']}   reopened {output['reopened']}")
     return 0
 
 

@@ -242,7 +242,7 @@ def resolve_device(setting: str, outputs: bool = True) -> int | None:
 class AudioOut:
     """The output stream. Open it, schedule clips by monotonic time, silence it at once."""
 
-    def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS, latency: float | str = OUTPUT_LATENCY):
+    def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS, latency: float | str | None = None):
         sd = load_sounddevice()
         self._index = resolve_device(device)
         try:
@@ -256,7 +256,8 @@ class AudioOut:
         """Set to keep what is played, for the echo canceller."""
         self.underruns = 0
         self.reopened = 0
-        self._block, self._latency = block_seconds, latency
+        self._block = block_seconds
+        self._latency = OUTPUT_LATENCY if latency is None else latency
         self._called = threading.Event()
         self._flowing = threading.Event()
         self._stream = None

@@ -35,7 +35,7 @@ from voiceguide.recognition import RecognizerUnavailable
 from voiceguide.recognizers import make_engine
 from voiceguide.session import Mode, Outcome, Session
 from voiceguide.synthesis import SynthesisError, Synthesizer, UnknownVoice
-from voiceguide.textview import KEY_NAMES, KeyReader, LineReader, TextView, stdin_is_terminal
+from voiceguide.textview import KEY_NAMES, KeyReader, LineReader, TextView, reads_single_keys
 from voiceguide.programs import build_program, speech_timer
 from voiceguide.timeline import Program
 from voiceguide.trace import Trace
@@ -204,7 +204,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
 
     tracer = Trace(trace, warn) if trace is not None else None
 
-    interactive = stdin_is_terminal()
+    interactive = reads_single_keys(sys.stdin)
     inputs = Inputs(voice=voice, keys=KEY_NAMES if interactive else {}, typed=not interactive)
     program = build_program(routine, config, store.sessions_played(routine.id), inputs)
     saved = store.load(program) if resume is not False else None

@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
@@ -33,10 +33,45 @@ KEYS = {
 KEY_NAMES = {Command.PAUSE: "space", Command.RESUME: "space",
              **{command: key for key, command in reversed(KEYS.items())}}
 """The key for each command, as a prompt names it (the first of two keys for one command)."""
-BLOCK_LINES = 6
-"""Rows kept for the live block: title, where, work, next, last command, keys."""
-KEY_HELP = ("space pause/resume · n next · p back · r repeat · +/- tempo · m more · e enough · "
-            "u undo · s status · h help · q stop")
+STATUS_LINES = 5
+"""The block's rows above the keys: title, where, work, next, last command."""
+KEY_HELP = ("space pause/resume", "n next", "p back", "r repeat", "+/- tempo", "m more", "e enough",
+            "u undo", "s status", "h help", "q stop")
+KEYS_LABEL = "  keys  "
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes on a terminal: wide scripts (Korean, Chinese, Japanese) take two a
+    character, combining marks none."""
+    return sum(0 if unicodedata.combining(character) else
+               2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def fit(text: str, columns: int) -> str:
+    """The text cut to `columns` display columns."""
+    width = 0
+    for index, character in enumerate(text):
+        width += display_width(character)
+        if width > columns:
+            return text[:index]
+    return text
+
+
+def key_lines(columns: int) -> list[str]:
+    """The keys, wrapped between items to fit the terminal's width."""
+    lines, items = [], []
+    for item in KEY_HELP:
+        label = KEYS_LABEL if not lines else " " * len(KEYS_LABEL)
+        if items and display_width(label + " · ".join([*items, item])) > columns - 1:
+            lines.append(label + " · ".join(items))
+            items = []
+        items.append(item)
+    return [*lines, (KEYS_LABEL if not lines else " " * len(KEYS_LABEL)) + " · ".join(items)]
+
+
+def block_height(columns: int) -> int:
+    """Rows the live block takes on a terminal this wide."""
+    return STATUS_LINES + len(key_lines(columns))
 
 
 def _clock_text(seconds: float) -> str:
@@ -52,6 +87,8 @@ class TextView:
         self.live = live
         self._rows = 0
         """The terminal's height the block was placed for (0: not placed yet)."""
+        self._height = 0
+        """The block's rows, as placed."""
         self._last_said = ""
         self._note = ""
         self._beat = ""
@@ -78,12 +115,12 @@ class TextView:
         if not self.live:
             return
         columns, rows = shutil.get_terminal_size((100, 24))
-        if rows != self._rows:
-            self._place_block(rows)
         lines = [f"{view.title}", self._where(view), self._work(view), self._next(view),
-                 f"  last command  {self._note}" if self._note else "", f"  keys  {KEY_HELP}"]
-        first_row = rows - BLOCK_LINES + 1
-        drawn = "".join(f"\x1b[{first_row + index};1H\x1b[2K{line[:max(1, columns - 1)]}"
+                 f"  last command  {self._note}" if self._note else "", *key_lines(columns)]
+        if (rows, block_height(columns)) != (self._rows, self._height):
+            self._place_block(rows, block_height(columns))
+        first_row = rows - len(lines) + 1
+        drawn = "".join(f"\x1b[{first_row + index};1H\x1b[2K{fit(line, max(1, columns - 1))}"
                         for index, line in enumerate(lines))
         self.out.write(f"\x1b7{drawn}\x1b8")  # save the transcript's cursor, draw, put it back
         self.out.flush()
@@ -95,12 +132,12 @@ class TextView:
             self.out.flush()
             self._rows = 0
 
-    def _place_block(self, rows: int) -> None:
+    def _place_block(self, rows: int, height: int) -> None:
         """Keep the bottom rows for the block and let the transcript scroll above them."""
         reset = "\x1b7\x1b[r\x1b8\x1b[J" if self._rows else ""  # resized: clear the block drawn before
-        room = "\n" * BLOCK_LINES + f"\x1b[{BLOCK_LINES}A"  # scrolls the transcript up if it reaches the bottom
-        self.out.write(f"{reset}{room}\x1b7\x1b[1;{max(1, rows - BLOCK_LINES)}r\x1b8")
-        self._rows = rows
+        room = "\n" * height + f"\x1b[{height}A"  # scrolls the transcript up if it reaches the bottom
+        self.out.write(f"{reset}{room}\x1b7\x1b[1;{max(1, rows - height)}r\x1b8")
+        self._rows, self._height = rows, height
 
     def _where(self, view: View) -> str:
         mode = {Mode.PLAYING: "", Mode.PAUSED: "  [PAUSED]", Mode.CONFIRM_STOP: "  [STOP? press q again]",
@@ -192,8 +229,14 @@ class LineReader:
                 self.unknown(text)
 
 
-def stdin_is_terminal() -> bool:
+def reads_single_keys(stream: TextIO) -> bool:
+    """True when keys can be read one at a time: a terminal on a system with termios. On Windows
+    (no termios) and from a pipe, commands are typed as lines instead (LineReader)."""
     try:
-        return sys.stdin.isatty()
+        import termios  # noqa: F401
+    except ImportError:
+        return False
+    try:
+        return stream.isatty()
     except (AttributeError, ValueError):
         return False
