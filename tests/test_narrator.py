@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
 
 import numpy as np
@@ -13,7 +15,8 @@ from voiceguide import paths
 from voiceguide.clips import attack_time, read_wav
 from voiceguide.cues import Count, Say, Silence, Tone, ToneKind
 from voiceguide.narrator import AudioNarration, Narrator
-from voiceguide.offline import render_to_wav
+from voiceguide import cli
+from voiceguide.rendering import StreamingMix, render_to_wav
 from voiceguide.synthesis import SynthesisError, Synthesizer
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None,
@@ -160,3 +163,46 @@ def test_render_writes_the_whole_session_with_counts_on_the_beat(synthesizer, co
     counted = beat_run(beats(clip.samples, clip.rate), 0.8, tolerance=0.03)[-12:]
     assert len(counted) == 12
     assert max(abs(b - a - 0.8) for a, b in zip(counted, counted[1:], strict=False)) < 0.02
+
+
+def test_the_streaming_mix_equals_the_whole_mix_and_holds_only_what_is_open():
+    rng = np.random.default_rng(3)
+    clips = [(int(start), rng.uniform(-0.6, 0.6, int(length)).astype(np.float32))
+             for start, length in zip(np.sort(rng.integers(0, 200_000, 60)), rng.integers(100, 9000, 60), strict=True)]
+    whole = np.zeros(220_000, np.float32)
+    for start, samples in clips:
+        whole[start:start + len(samples)] += samples
+    written: list[np.ndarray] = []
+    mix = StreamingMix(written.append)
+    held = 0
+    for start, samples in clips:
+        mix.flush_to(start)  # the session's present: nothing more can land before it
+        mix.add(start, samples)
+        held = max(held, mix.end() - mix.written)
+    mix.flush_to(220_000)
+    streamed = np.concatenate(written)
+    assert len(streamed) == 220_000
+    assert np.allclose(streamed, np.clip(whole, -1, 1))
+    assert held <= 9000 + 9000  # the clips still sounding, never the whole session
+
+
+class TerminalBuffer(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_render_shows_a_progress_bar_on_a_terminal_only(tmp_path, terminal):
+    """`render` of a 14-minute session once ran ~25 s with nothing on screen."""
+    routine = tmp_path / "short.yaml"
+    routine.write_text(SIMPLE)
+    out, err = io.StringIO(), TerminalBuffer() if terminal else io.StringIO()
+    assert cli.main(["render", str(routine), str(tmp_path / "out.wav")], out, err) == 0
+    assert out.getvalue().startswith("wrote ")
+    shown = [int(found) for found in re.findall(r"\] +(\d+)%", err.getvalue())]
+    if terminal:
+        assert len(shown) >= 10 and shown == sorted(shown), err.getvalue()
+        assert shown[0] < 10 and shown[-1] >= 90, shown
+        assert err.getvalue().endswith("\r\x1b[K")  # the bar is wiped before the result is printed
+    else:
+        assert shown == [] and "\r" not in err.getvalue()

@@ -20,6 +20,7 @@ from voiceguide.config import Config, Verbosity, load_config
 from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
 from voiceguide.history import default_path as history_path
 from voiceguide.programs import build_program, estimated_seconds
+from voiceguide.textview import clock_text
 from voiceguide.routine import Intensity, Reps, Routine
 from voiceguide.routine_loader import TEMPO_RANGE, load_routine
 from voiceguide.shortcuts import PLATFORMS
@@ -471,22 +472,58 @@ def _history(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.offline import render_to_wav
+    from voiceguide.rendering import render_to_wav
     from voiceguide.player import make_narrator
     
     config = _with_flags(config, args)
     routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
     target = _output_file(args.output)
     narrator = make_narrator(config, RENDER_RATE, routine.id)
+    program = build_program(routine, config)
+    bar = _ProgressBar(err, "rendering", estimated_seconds(program, config))
     try:
-        seconds = render_to_wav(build_program(routine, config), config.vocabulary(), narrator, target,
-                                volume=config.speech.volume, tones=config.audio.tones)
+        seconds = render_to_wav(program, config.vocabulary(), narrator, target,
+                                volume=config.speech.volume, tones=config.audio.tones, progress=bar.show)
     except OSError as exc:
         raise VoiceguideError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     finally:
+        bar.close()
         narrator.synthesizer.close()
     out.write(f"wrote {args.output} ({_minutes(seconds)}, {seconds:.0f} s)\n")
     return 0
+
+
+class _ProgressBar:
+    """A bar redrawn in place on a terminal, for work that takes a while (nothing on a pipe or a log)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO, label: str, total_seconds: float):
+        self.stream, self.label, self.total = stream, label, max(total_seconds, 1e-9)
+        self.live = _is_terminal(stream)
+        self._shown = -1
+
+    def show(self, seconds: float) -> None:
+        percent = min(100, int(100 * seconds / self.total))
+        if not self.live or percent == self._shown:
+            return
+        self._shown = percent
+        filled = self.WIDTH * percent // 100
+        self.stream.write(f"\r  {self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}%  "
+                          f"{clock_text(seconds)} of {clock_text(self.total)}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live and self._shown >= 0:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _output_file(path: Path) -> Path:
@@ -519,7 +556,7 @@ def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:
         microphone = Microphone(args.input_device or config.audio.input_device)
         err.write(f"voiceguide: microphone: {microphone.name} (Ctrl-C to stop)\n")
         audio = microphone.chunks(args.seconds)
-        if err.isatty():
+        if _is_terminal(err):
             show = _live_meter(err)
     try:
         for found in detections(engine, decider, audio, close_on_pause=True, on_heard=show):

@@ -6,9 +6,11 @@ here is tested with arrays made in code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import wave
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,14 +82,22 @@ def write_wav(path: Path, clip: Clip, make_folder: bool = True) -> None:
     create the folder if need be (ours, never one the user named)."""
     if make_folder:
         path.parent.mkdir(parents=True, exist_ok=True)
-    pcm = pcm16(clip.samples)
+    with wav_writer(path, clip.rate) as write:
+        write(clip.samples)
+
+
+@contextlib.contextmanager
+def wav_writer(path: Path, rate: int) -> Iterator[Callable[[np.ndarray], None]]:
+    """Write 16-bit mono PCM block by block, into a file beside `path` that replaces it only once
+    complete: a long render never needs the whole sound in memory, and a failed one leaves no
+    half file."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
-            out.setframerate(clip.rate)
-            out.writeframes(pcm.tobytes())
+            out.setframerate(rate)
+            yield lambda samples: out.writeframes(pcm16(samples).tobytes())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

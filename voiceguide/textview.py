@@ -74,7 +74,8 @@ def block_height(columns: int) -> int:
     return STATUS_LINES + len(key_lines(columns))
 
 
-def _clock_text(seconds: float) -> str:
+def clock_text(seconds: float) -> str:
+    """Seconds as minutes and seconds: 2:05."""
     seconds = max(0, int(round(seconds)))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
@@ -153,12 +154,12 @@ class TextView:
             return f"  Count {view.count} of {view.target}{phase} · {view.tempo:.1f} s each · beat {self._beat}"
         if view.seconds_left is not None:
             kind = "Rest" if view.resting else "Time left"
-            return f"  {kind} {_clock_text(view.seconds_left)}"
+            return f"  {kind} {clock_text(view.seconds_left)}"
         return f"  » {self._last_said}"
 
     def _next(self, view: View) -> str:
         upcoming = f"Next: {view.upcoming}" if view.upcoming else "Last step"
-        return f"  {upcoming} · about {_clock_text(view.remaining)} to the end"
+        return f"  {upcoming} · about {clock_text(view.remaining)} to the end"
 
     def _log(self, line: str) -> None:
         self.out.write(line + "\n")
