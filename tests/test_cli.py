@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, write_user_config
 
 TINY = str(DATA / "tiny.yaml")
 FAST = ["--rate", "400", "--text"]
@@ -147,6 +147,33 @@ def test_play_runs_a_routine_to_the_end_with_typed_commands():
     state = os.environ["XDG_STATE_HOME"]
     assert not os.path.exists(f"{state}/voiceguide/places/tiny.json")
     assert json.load(open(f"{state}/voiceguide/sessions.json")) == {"tiny": 1}
+
+
+def test_safety_points_in_full_at_first_and_when_they_change_then_a_reminder_with_help_reading_them(tmp_path):
+    """Title, three cautions and a hint took 35 s before step 1 of every session."""
+    write_user_config("full_sessions: 0\n")
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text((DATA / "tiny.yaml").read_text())
+
+    def opening(then: str = "") -> str:
+        live = Live("play", str(routine), *FAST, "--restart")
+        live.wait_for(r"Step 1 of 2: Press\.|Step 1: Press\.")
+        live.send(then + "stop\nstop\n")
+        assert live.finish() == 0
+        return live.output
+
+    first = opening()
+    assert "First, some safety points.\n  Pressure should never hurt." in first and "anything hurts" not in first
+    second = opening(then="help\n")
+    assert "Tiny test routine.\n  Stop if anything hurts.\n  You can type pause at any time, or type help to " \
+           "hear every command and the safety points." in second, second
+    assert "Safety points. Pressure should never hurt. You can type: pause" in second, second
+    assert second.count("  Pressure should never hurt.") == 0, second  # only in the answer to help
+    routine.write_text(routine.read_text().replace("Pressure should never hurt.", "Stop at any sharp pain."))
+    assert "First, some safety points.\n  Stop at any sharp pain." in opening()
+    assert "Stop if anything hurts." in opening()
+    write_user_config("full_sessions: 0\ncautions: full\n")
+    assert "Stop at any sharp pain." in opening()
 
 
 def test_ctrl_c_ends_cleanly_and_the_place_is_kept():

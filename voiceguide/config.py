@@ -27,6 +27,15 @@ class Verbosity(str, enum.Enum):
     TONES = "tones"
 
 
+class Cautions(str, enum.Enum):
+    """How the safety points are read at the start."""
+
+    AUTO = "auto"
+    """In full for the first `full_sessions` sessions and whenever they change, then a short reminder."""
+    FULL = "full"
+    SHORT = "short"
+
+
 ENGINES = ("auto", "whisper", "vosk", "pocketsphinx", "none")
 
 
@@ -91,6 +100,7 @@ class Config:
     intensity: Intensity
     verbosity: Verbosity
     full_sessions: int
+    cautions: Cautions
     speech: SpeechSettings
     timing: TimingSettings
     language: str
@@ -117,7 +127,7 @@ class Config:
         return result
 
 
-TOP_KEYS = ("routine", "intensity", "verbosity", "full_sessions", "speech", "timing", "language",
+TOP_KEYS = ("routine", "intensity", "verbosity", "full_sessions", "cautions", "speech", "timing", "language",
             "commands", "ratings", "recognizer", "audio", "history")
 RATINGS = 11
 """Pain is rated 0 to 10."""
@@ -179,6 +189,7 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
     verbosity = check.choice(data, "verbosity", "", [v.value for v in Verbosity], default=default("verbosity"))
     full_sessions = check.number(data, "full_sessions", "", low=0, high=1000, whole=True,
                                  default=default("full_sessions"))
+    cautions = check.choice(data, "cautions", "", [c.value for c in Cautions], default=default("cautions"))
     language = _plain(check, data, "language", "", default("language"))
     speech_settings = SpeechSettings(
         voice=_plain(check, speech, "voice", "speech", default("voice", "speech"), allow_empty=True),
@@ -226,7 +237,7 @@ def read_config(check: Checker, data: LineMap, base: Config | None) -> Config | 
                       f"no pain rating words for language '{language}': add them under ratings")
         return None
     return Config(routine=routine, intensity=Intensity(intensity), verbosity=Verbosity(verbosity),
-                  full_sessions=full_sessions, speech=speech_settings, timing=timing_settings,
+                  full_sessions=full_sessions, cautions=Cautions(cautions), speech=speech_settings, timing=timing_settings,
                   language=language, commands=commands, ratings=ratings, recognizer=recognizer_settings,
                   audio=audio_settings,
                   history=history_settings)

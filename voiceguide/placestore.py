@@ -24,6 +24,7 @@ from voiceguide.timeline import PartKind, Program
 
 FORMAT = 1
 SESSIONS_COUNTED_AGAIN = "sessions are counted afresh (the full instructions may come back for a while)"
+CAUTIONS_READ_AGAIN = "the safety points will be read in full again"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ def fingerprint(routine: Routine) -> str:
     path keeps the exact place."""
     doing = [(step.id, step.work, step.rest, step.intensity) for step in routine.steps]
     return hashlib.sha256(repr((doing, routine.intensity)).encode("utf-8")).hexdigest()[:16]
+
+
+def cautions_fingerprint(routine: Routine) -> str:
+    """The safety points as worded: any change to them means they are read in full again."""
+    return hashlib.sha256(repr(routine.cautions).encode("utf-8")).hexdigest()[:16]
 
 
 def atomic_write_json(path: Path, data: dict) -> None:
@@ -153,6 +159,19 @@ class PlaceStore:
     def sessions_played(self, routine_id: str) -> int:
         value = (_read(self._counts_file(), self.problems, SESSIONS_COUNTED_AGAIN) or {}).get(routine_id, 0)
         return value if isinstance(value, int) else 0
+
+    def _cautions_file(self) -> Path:
+        return self.folder / "cautions.json"
+
+    def cautions_heard(self, routine: Routine) -> bool:
+        """Whether the routine's safety points, as they are now, were read in full in a finished session."""
+        heard = (_read(self._cautions_file(), self.problems, CAUTIONS_READ_AGAIN) or {}).get(routine.id)
+        return heard == cautions_fingerprint(routine)
+
+    def record_cautions_heard(self, routine: Routine) -> None:
+        heard = _read(self._cautions_file(), self.problems, CAUTIONS_READ_AGAIN) or {}
+        heard[routine.id] = cautions_fingerprint(routine)
+        atomic_write_json(self._cautions_file(), heard)
 
     def record_finished(self, routine_id: str) -> None:
         counts = _read(self._counts_file(), self.problems, SESSIONS_COUNTED_AGAIN) or {}

@@ -206,7 +206,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
 
     interactive = reads_single_keys(sys.stdin)
     inputs = Inputs(voice=voice, keys=KEY_NAMES if interactive else {}, typed=not interactive)
-    program = build_program(routine, config, store.sessions_played(routine.id), inputs)
+    program = build_program(routine, config, store.sessions_played(routine.id), inputs, store.cautions_heard(routine))
     saved = store.load(program) if resume is not False else None
     for problem in store.problems:
         warn(problem)
@@ -395,6 +395,11 @@ def _finish(session: Session, program: Program, store: PlaceStore, warn) -> Play
         except OSError as exc:
             warn(f"cannot note the finished session in {store.folder} ({exc.strerror or exc}); "
                  "the next session may offer to resume this one")
+    if program.settings.full_cautions and session.place.part > 0:  # heard to the end
+        try:
+            store.record_cautions_heard(program.routine)
+        except OSError:
+            pass  # at worst they are read in full once more; the line above names the folder
     summary = f"{len(completed)} of {len(steps)} steps done"
     if skipped:
         summary += f"; skipped: {', '.join(skipped)}"

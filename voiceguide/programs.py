@@ -7,7 +7,7 @@ loading the audio, speech and listening stacks.
 from __future__ import annotations
 
 from voiceguide.commands import Inputs
-from voiceguide.config import Config, Verbosity
+from voiceguide.config import Cautions, Config, Verbosity
 from voiceguide.planner import Pace, Place, plan
 from voiceguide.routine import Routine
 from voiceguide.speechtime import estimate_seconds
@@ -21,11 +21,20 @@ def wording_for(config: Config, sessions_played: int) -> Wording:
     return Wording(config.verbosity.value)
 
 
+def cautions_in_full(config: Config, sessions_played: int, cautions_heard: bool) -> bool:
+    """Resolve 'auto' for the safety points: in full for the first sessions and whenever they
+    changed since they were last heard in full, a short reminder after (they stay one 'help' away)."""
+    if config.cautions is Cautions.AUTO:
+        return sessions_played < config.full_sessions or not cautions_heard
+    return config.cautions is Cautions.FULL
+
+
 def build_program(routine: Routine, config: Config, sessions_played: int = 0,
-                  inputs: Inputs | None = None) -> Program:
+                  inputs: Inputs | None = None, cautions_heard: bool = False) -> Program:
     settings = PlaySettings(intensity=routine.intensity or config.intensity, tempo=config.timing.tempo,
                             rest=config.timing.rest, count_in=config.timing.count_in,
-                            wording=wording_for(config, sessions_played), inputs=inputs or Inputs())
+                            wording=wording_for(config, sessions_played), inputs=inputs or Inputs(),
+                            full_cautions=cautions_in_full(config, sessions_played, cautions_heard))
     return expand(routine, settings, config.vocabulary())
 
 

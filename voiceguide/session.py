@@ -664,8 +664,18 @@ class Session:
         return f"{here} {_steps(steps_after, 'more ')} after this one, {time_left} in all."
 
     def _help_text(self) -> str:
-        words = [self._phrase(c) for c in Command if c is not Command.HELP]
-        return f"You can say: {', '.join(words[:-1])}, or {words[-1]}."
+        """Every command; and the safety points in full when the opening gave only a reminder."""
+        listed = [c for c in Command if c is not Command.HELP]
+        if self.inputs.voice or not self.inputs.keys:
+            verb, words = "say" if self.inputs.voice or not self.inputs.typed else "type", [self._phrase(c) for c in listed]
+        else:  # keys only: name the key for each
+            verb = "press"
+            words = [f"{self.inputs.keys[c]} for {self._phrase(c)}" for c in listed if c in self.inputs.keys]
+        commands = f"You can {verb}: {', '.join(words[:-1])}, or {words[-1]}."
+        cautions = self.program.routine.cautions
+        if cautions and not self.program.settings.full_cautions:
+            return " ".join(("Safety points.", *cautions, commands))
+        return commands
 
     def _offer_text(self) -> str:
         place = self.place

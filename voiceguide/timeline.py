@@ -35,6 +35,8 @@ class PlaySettings:
     wording: Wording
     inputs: Inputs = Inputs()
     """How the user gives commands: the opening's hint names what works."""
+    full_cautions: bool = True
+    """The safety points in full at the start; otherwise a short reminder, and help reads them."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ class Program:
 
 def expand(routine: Routine, settings: PlaySettings, vocabulary: Vocabulary) -> Program:
     steps = routine.steps
-    parts = [_opening(routine, vocabulary, settings.inputs)]
+    parts = [_opening(routine, vocabulary, settings)]
     for index, step in enumerate(steps):
         upcoming = steps[index + 1].name if index + 1 < len(steps) else None
         parts.append(_step_part(step, index + 1, len(steps), settings, upcoming))
@@ -118,13 +120,20 @@ def expand(routine: Routine, settings: PlaySettings, vocabulary: Vocabulary) -> 
     return Program(routine, tuple(parts), settings)
 
 
-def _opening(routine: Routine, vocabulary: Vocabulary, inputs: Inputs) -> Part:
+SHORT_CAUTION = "Stop if anything hurts."
+
+
+def _opening(routine: Routine, vocabulary: Vocabulary, settings: PlaySettings) -> Part:
     lines = [(f"{routine.title}.", Role.TITLE)]
-    if routine.cautions:
+    short = routine.cautions and not settings.full_cautions
+    if short:
+        lines.append((SHORT_CAUTION, Role.CAUTION))
+    elif routine.cautions:
         lines.append(("First, some safety points.", Role.ANNOUNCE))
         lines.extend((caution, Role.CAUTION) for caution in routine.cautions)
-    pause, help_ = (inputs.how(command, vocabulary.say(command)) for command in (Command.PAUSE, Command.HELP))
-    lines.append((f"You can {pause} at any time, or {help_} to hear every command.", Role.FEEDBACK))
+    pause, help_ = (settings.inputs.how(command, vocabulary.say(command)) for command in (Command.PAUSE, Command.HELP))
+    hears = "every command and the safety points" if short else "every command"
+    lines.append((f"You can {pause} at any time, or {help_} to hear {hears}.", Role.FEEDBACK))
     return Part(PartKind.OPENING, (SpeakSegment(tuple(lines)),))
 
 
