@@ -195,7 +195,11 @@ class Bench:
             process.stdin.flush()
             process.communicate(timeout=60)
         recording = recorder.recording()
-        handled = [r["at"] for r in map(json.loads, trace.read_text().splitlines()) if r.get("command") == "pause"]
+        records = [json.loads(line) for line in trace.read_text().splitlines()]
+        handled = [r["at"] for r in records if r.get("command") == "pause"]
+        feedback = [(r["at"], r["text"]) for r in records if r.get("cue") == "say" and r["text"].startswith("Paused.")]
+        narrator = Narrator(Synthesizer(), self.folder / "cache" / "voiceguide" / "clips", voice="", rate=160,
+                            stream_rate=AudioOut_rate())
         total, audio, skipped = [], [], 0
         for sent_at, handled_at in zip(sent, handled, strict=True):
             offset = recording.seconds_at(sent_at)
@@ -203,9 +207,17 @@ class Bench:
             if np.max(envelope_db(before, recording.rate, 0.005)) < -40:
                 skipped += 1  # a natural gap in the speech: nothing to silence
                 continue
-            silent = silence_after(recording.samples, recording.rate, offset, threshold_db=SILENCE_DB, hold=0.06)
-            total.append((silent - offset) * 1000)
-            audio.append((silent - recording.seconds_at(handled_at)) * 1000)
+            # the narration stops where the sound goes silent or where "Paused." starts, whichever
+            # is first: the feedback may follow the cut with no gap at all
+            said_at, text = next((at, text) for at, text in feedback if at >= handled_at)
+            template = resample(narrator.clip(text), recording.rate).samples
+            spoken = _locate(recording.samples, template, int(recording.seconds_at(said_at) * recording.rate),
+                             int(0.4 * recording.rate)) / recording.rate
+            silent = silence_after(recording.samples, recording.rate, offset, threshold_db=SILENCE_DB, hold=0.03)
+            stopped = min(spoken, silent if silent is not None else spoken)
+            total.append((stopped - offset) * 1000)
+            audio.append((stopped - recording.seconds_at(handled_at)) * 1000)
+        narrator.synthesizer.close()
         return total, audio, skipped, _output(trace)
 
 
@@ -220,6 +232,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="start-ups measured, cold and warm each")
     parser.add_argument("--pauses", type=int, default=30, help="pauses measured")
     parser.add_argument("--hog", type=int, default=0, metavar="N", help="processes spinning on the CPU throughout")
+    parser.add_argument("--parts", nargs="+", choices=["start", "beat", "pause"], default=["start", "beat", "pause"],
+                        help="which measurements to run (all by default)")
     parser.add_argument("--latency", nargs="+", default=[""], metavar="SECONDS",
                         help='output latencies to compare ("low" or seconds); the player\'s own by default')
     args = parser.parse_args()
@@ -231,33 +245,40 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as folder, CpuHogs(args.hog):
             bench = Bench(lab, Path(folder))
-            cold = [bench.first_audio(Path(tempfile.mkdtemp(dir=folder)), 1)[0] for _ in range(args.runs)]
-            warm_cache = Path(tempfile.mkdtemp(dir=folder))
-            bench.first_audio(warm_cache, 1)
-            warm = bench.first_audio(warm_cache, args.runs)
+            cold, warm = [], []
+            if "start" in args.parts:
+                cold = [bench.first_audio(Path(tempfile.mkdtemp(dir=folder)), 1)[0] for _ in range(args.runs)]
+                warm_cache = Path(tempfile.mkdtemp(dir=folder))
+                bench.first_audio(warm_cache, 1)
+                warm = bench.first_audio(warm_cache, args.runs)
             settings = [Bench(lab, Path(folder), latency) for latency in args.latency]
-            beat = {s.latency: s.beat_errors() for s in settings}
-            pausing = {s.latency: s.pause_latency(args.pauses) for s in settings}
+            beat = {s.latency: s.beat_errors() for s in settings if "beat" in args.parts}
+            pausing = {s.latency: s.pause_latency(args.pauses) for s in settings if "pause" in args.parts}
     finally:
         lab.stop()
     print(f"voiceguide narration benchmark (PulseAudio null sink, recorded at its monitor; {args.hog} CPU hogs)")
-    print(summary("first audio after `play`, cold cache", [s * 1000 for s in cold]))
-    print(summary("first audio after `play`, warm cache", [s * 1000 for s in warm]))
-    print(f"{'':<44} (includes the configured lead-in)")
+    if cold:
+        print(summary("first audio after `play`, cold cache", [s * 1000 for s in cold]))
+        print(summary("first audio after `play`, warm cache", [s * 1000 for s in warm]))
+        print(f"{'':<44} (includes the configured lead-in)")
     for latency in args.latency:
         print(f"output latency asked: {latency or 'the player default'}")
-        placement, attack = beat[latency]["placement"], beat[latency]["attack"]
-        total, audio, skipped, paused_output = pausing[latency]
-        print(summary(f"  beat error, clip placement ({len(placement)} counts)", [abs(e) for e in placement]))
-        print(f"{'':<44} (signed mean {np.mean(placement):+.1f} ms: where the device really plays vs. where "
-              "PortAudio says it will)")
-        print(summary("  beat error, as an onset detector hears it", [abs(e) for e in attack]))
-        print(summary("  pause to silence, from the command sent", total))
-        print(summary("  pause to silence, from the command handled", audio))
-        if skipped:
-            print(f"{'':<44} ({skipped} pauses fell in a gap between words and were not counted)")
-        for name, output in (("counting run", beat[latency]["output"]), ("pausing run", paused_output)):
-            print(f"{'  output gaps (underruns), ' + name:<44} {output['underruns']}   reopened {output['reopened']}")
+        if latency in beat:
+            placement, attack = beat[latency]["placement"], beat[latency]["attack"]
+            print(summary(f"  beat error, clip placement ({len(placement)} counts)", [abs(e) for e in placement]))
+            print(f"{'':<44} (signed mean {np.mean(placement):+.1f} ms: where the device really plays vs. where "
+                  "PortAudio says it will)")
+            print(summary("  beat error, as an onset detector hears it", [abs(e) for e in attack]))
+            print(f"{'  output gaps (underruns), counting run':<44} {beat[latency]['output']['underruns']}   "
+                  f"reopened {beat[latency]['output']['reopened']}")
+        if latency in pausing:
+            total, audio, skipped, paused_output = pausing[latency]
+            print(summary("  pause to silence, from the command sent", total))
+            print(summary("  pause to silence, from the command handled", audio))
+            if skipped:
+                print(f"{'':<44} ({skipped} pauses fell in a gap between words and were not counted)")
+            print(f"{'  output gaps (underruns), pausing run':<44} {paused_output['underruns']}   "
+                  f"reopened {paused_output['reopened']}")
     return 0
 
 

@@ -302,7 +302,7 @@ def test_help_lists_the_phrases(simple, config, baseline):
     t5 = count_times(baseline, 5)
     run = play_script(simple, config, [(t5, C.HELP)], until=t5 + 1)
     assert run.recording.said(after=t5)[0] == ("You can say: pause, resume, next, back, repeat, stop, slower, "
-                                                "faster, more, enough, undo, or how many left.")
+                                                "faster, more, enough, undo, how many left, or start over.")
 
 
 def test_next_and_previous_during_cautions_move_one_point(simple, config, baseline):
@@ -339,9 +339,19 @@ def test_offer_to_carry_on_from_a_saved_place(simple, config):
     run = play_script(simple, config, [(5, C.RESUME)], resume_from=saved, offer=True, until=30)
     offer = run.recording.said()[0]
     assert offer.startswith("Welcome back. Last time you stopped at step 1, Push, at count 7.")
+    assert offer.endswith("Say resume to carry on from there, or say start over to start from the beginning.")
     assert [c.number for _, c in run.recording.counts()][:2] == [7, 8]
-    run = play_script(simple, config, [(5, C.NEXT)], resume_from=saved, offer=True, until=10)
-    assert run.recording.said(after=5)[:2] == ["Starting from the beginning.", "Simple."]
+    for answer in (C.START_OVER, C.NEXT):  # the phrase the offer names, and the key n (which is next)
+        run = play_script(simple, config, [(5, answer)], resume_from=saved, offer=True, until=10)
+        assert run.recording.said(after=5)[:2] == ["Starting from the beginning.", "Simple."]
+
+
+def test_start_over_mid_session_goes_back_to_the_beginning_and_undo_brings_the_place_back(simple, config, baseline):
+    t5 = count_times(baseline, 5)
+    run = play_script(simple, config, [(t5 + 0.3, C.START_OVER), (t5 + 4, C.UNDO)], until=t5 + 14)
+    assert run.recording.said(after=t5 + 0.3)[:2] == ["Starting from the beginning.", "Simple."]
+    assert run.recording.said(after=t5 + 4)[:2] == ["Undone.", "From 5."]
+    assert [c.number for _, c in run.recording.counts(after=t5 + 4)][:2] == [5, 6]
 
 
 def test_resume_without_offer_carries_on_at_once(simple, config):

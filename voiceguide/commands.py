@@ -27,6 +27,13 @@ class Command(str, enum.Enum):
     UNDO = "undo"
     STATUS = "status"
     HELP = "help"
+    START_OVER = "start_over"
+    """From the very beginning of the routine: the answer to "welcome back", or any time."""
+
+
+OPTIONAL_COMMANDS = frozenset({Command.START_OVER})
+"""Commands a language's phrases may leave out (added after configs with their own languages
+were written): without phrases, its key still works and the offer asks for "next" instead."""
 
 
 @dataclass(frozen=True)

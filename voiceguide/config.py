@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceguide import paths
-from voiceguide.commands import Command, Vocabulary, normalise
+from voiceguide.commands import OPTIONAL_COMMANDS, Command, Vocabulary, normalise
 from voiceguide.errors import ConfigError
 from voiceguide.routine import Intensity
 from voiceguide.routine_loader import TEMPO_RANGE
@@ -265,7 +265,8 @@ def _commands(check: Checker, data: LineMap, base: Config | None) -> dict[str, d
         if not isinstance(table, LineMap):
             check.problem(check.line_of(languages, language), field, "must map command names to lists of phrases")
             continue
-        check.keys(table, field, names, required=names if base is None or language not in result else ())
+        required = [c.value for c in Command if c not in OPTIONAL_COMMANDS]
+        check.keys(table, field, names, required=required if base is None or language not in result else ())
         merged = dict(result.get(language, {}))
         for name in table:
             if name in names:

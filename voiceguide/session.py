@@ -297,7 +297,7 @@ class Session:
             return self._undo(now, said)
         handler = {Command.NEXT: self._next, Command.PREVIOUS: self._previous, Command.REPEAT: self._repeat,
                    Command.SLOWER: self._slower, Command.FASTER: self._faster, Command.MORE: self._more,
-                   Command.ENOUGH: self._enough}[command]
+                   Command.ENOUGH: self._enough, Command.START_OVER: self._start_over}[command]
         snapshot = _Snapshot(self.current_place(now), self.pace.tempo_factor, dict(self.pace.targets), now)
         outcome = handler(now)
         if outcome.accepted:
@@ -342,14 +342,17 @@ class Session:
         if command is Command.RESUME:
             return self._play(self.place, now, preamble=self._reminder(self.place), resuming=True,
                               note="Carrying on from the saved place.")
-        if command is Command.NEXT:
-            self.pace.targets.clear()
-            return self._play(Place(0, 0, 0), now, preamble=(Said.STARTING_OVER,), note=Said.STARTING_OVER)
+        if command in (Command.START_OVER, Command.NEXT):  # the key n, and "next" as once asked for
+            return self._start_over(now)
         if command is Command.STOP:
             return self._ask_stop(now)
-        return self._say_only(now, self._offer_text(), "Waiting for resume or next.")
+        return self._say_only(now, self._offer_text(), "Waiting for resume or start over.")
 
     # -- the commands --------------------------------------------------------------------------
+
+    def _start_over(self, now: float) -> Outcome:
+        self.pace.targets.clear()
+        return self._play(Place(0, 0, 0), now, preamble=(Said.STARTING_OVER,), note=Said.STARTING_OVER)
 
     def _pause(self, now: float) -> Outcome:
         self._hold_still(now)
@@ -665,7 +668,7 @@ class Session:
 
     def _help_text(self) -> str:
         """Every command; and the safety points in full when the opening gave only a reminder."""
-        listed = [c for c in Command if c is not Command.HELP]
+        listed = [c for c in Command if c is not Command.HELP and (c in self.vocabulary.phrases or c in self.inputs.keys)]
         if self.inputs.voice or not self.inputs.keys:
             verb, words = "say" if self.inputs.voice or not self.inputs.typed else "type", [self._phrase(c) for c in listed]
         else:  # keys only: name the key for each
@@ -690,8 +693,12 @@ class Session:
         else:
             where = "the safety points" if part.kind is PartKind.OPENING else "the very end"
         return (f"Welcome back. Last time you stopped at {where}. {self._how(Command.RESUME)} "
-                f"to carry on from there, or {self.inputs.how(Command.NEXT, self._phrase(Command.NEXT))} to start "
-                "from the beginning.")
+                f"to carry on from there, or {self._start_over_how()} to start from the beginning.")
+
+    def _start_over_how(self) -> str:
+        """How to answer "start over": its phrase, or "next" in a language without one."""
+        command = Command.START_OVER if Command.START_OVER in self.vocabulary.phrases else Command.NEXT
+        return self.inputs.how(command, self._phrase(command))
 
 
 def _steps(count: int, adjective: str = "") -> str:

@@ -30,7 +30,7 @@ KEYS = {
     "m": Command.MORE, "e": Command.ENOUGH, "u": Command.UNDO, "s": Command.STATUS,
     "h": Command.HELP, "?": Command.HELP,
 }
-KEY_NAMES = {Command.PAUSE: "space", Command.RESUME: "space",
+KEY_NAMES = {Command.PAUSE: "space", Command.RESUME: "space", Command.START_OVER: "n",
              **{command: key for key, command in reversed(KEYS.items())}}
 """The key for each command, as a prompt names it (the first of two keys for one command)."""
 STATUS_LINES = 5
