@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT
 from test_cli import voiceguide
 from voiceguide import paths
+from voiceguide.shortcuts import write_shortcut
 
 ROUTINE = """\
 id: mums-back
@@ -60,7 +61,7 @@ def own_routine(tmp_path):
 def test_a_linux_shortcut_is_a_valid_desktop_entry_that_starts_the_routine(tmp_path, own_routine):
     if shutil.which("desktop-file-validate") is None:
         pytest.fail("desktop-file-validate is missing: scripts/install.sh --test installs desktop-file-utils")
-    made = voiceguide("shortcut", str(own_routine), "--platform", "linux", "--folder", str(tmp_path / "out"))
+    made = voiceguide("shortcut", str(own_routine), "--folder", str(tmp_path / "out"))
     assert made.returncode == 0, made.stderr
     (entry,) = (tmp_path / "out").iterdir()
     checked = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
@@ -76,7 +77,7 @@ def test_a_linux_shortcut_is_a_valid_desktop_entry_that_starts_the_routine(tmp_p
 def test_the_default_places_are_the_menu_and_the_desktop(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / "Desktop").mkdir()
-    made = voiceguide("shortcut", "lower-back", "--platform", "linux")
+    made = voiceguide("shortcut", "lower-back")
     assert made.returncode == 0, made.stderr
     menu = paths.data_dir().parent / "applications" / "voiceguide-lower-back.desktop"
     desktop = tmp_path / "Desktop" / "voiceguide-lower-back.desktop"
@@ -86,15 +87,15 @@ def test_the_default_places_are_the_menu_and_the_desktop(tmp_path, monkeypatch):
 
 def test_no_desktop_no_word_about_a_desktop_icon(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # and no Desktop folder in it
-    made = voiceguide("shortcut", "lower-back", "--platform", "linux")
+    made = voiceguide("shortcut", "lower-back")
     assert made.returncode == 0 and made.stdout.count("wrote ") == 1, made.stderr
     assert "On GNOME" not in made.stdout
 
 
 def test_a_macos_command_file_runs_the_routine(tmp_path, own_routine):
-    made = voiceguide("shortcut", str(own_routine), "--platform", "macos", "--folder", str(tmp_path))
-    assert made.returncode == 0, made.stderr
-    command = tmp_path / "voiceguide-mums-back.command"
+    """The launcher a Mac would get (`shortcut` writes the one for the system it runs on)."""
+    command = write_shortcut(tmp_path, "mums-back", str(own_routine), "Mum's back rub", "macos")
+    assert command == tmp_path / "voiceguide-mums-back.command"
     assert os.access(command, os.X_OK)
     started = subprocess.run([str(command)], input="stop\nstop\n", capture_output=True, text=True, timeout=60,
                              env={k: v for k, v in os.environ.items() if not k.startswith("PULSE")})
@@ -103,13 +104,19 @@ def test_a_macos_command_file_runs_the_routine(tmp_path, own_routine):
 
 
 def test_a_windows_batch_file_calls_the_helper_with_this_python(tmp_path):
-    made = voiceguide("shortcut", "lower-back", "--platform", "windows", "--folder", str(tmp_path))
-    assert made.returncode == 0, made.stderr
+    write_shortcut(tmp_path, "lower-back", "lower-back", "Lower back", "windows")
     text = (tmp_path / "voiceguide-lower-back.bat").read_bytes().decode()
     assert text.startswith("@echo off\r\n") and "\n" not in text.replace("\r\n", "")
     call = text.splitlines()[-1]
     assert call == f'call "{ROOT / "scripts" / "voiceguide-launch.cmd"}" "{sys.executable}" "lower-back"'
     assert (ROOT / "scripts" / "voiceguide-launch.cmd").is_file()
+
+
+def test_no_shortcut_for_another_system(tmp_path):
+    """A launcher written here names this machine's paths: it would not work on another one."""
+    made = voiceguide("shortcut", "lower-back", "--platform", "windows", "--folder", str(tmp_path))
+    assert made.returncode == 2 and "--platform" in made.stderr
+    assert not any(tmp_path.iterdir())
 
 
 def test_an_unknown_routine_makes_no_shortcut(tmp_path):

@@ -23,7 +23,6 @@ from voiceguide.programs import build_program, estimated_seconds
 from voiceguide.textview import clock_text
 from voiceguide.routine import Intensity, Reps, Routine
 from voiceguide.routine_loader import TEMPO_RANGE, load_routine
-from voiceguide.shortcuts import PLATFORMS
 
 # The audio, speech and listening stacks (numpy, sounddevice, the recognizers) are imported by the
 # commands that use them, so that list, show, validate and --help start at once.
@@ -156,7 +155,6 @@ def _parser() -> argparse.ArgumentParser:
                                                "file on Linux (in the applications menu, and on the desktop if "
                                                "there is one), a .command on macOS, a .bat on Windows.")
     shortcut.add_argument("routine", metavar="ROUTINE", help="a routine id or file path")
-    shortcut.add_argument("--platform", choices=PLATFORMS, help="the system it is for (default: this one)")
     shortcut.add_argument("--folder", type=Path, metavar="DIR", help="write it here instead")
 
     past = commands.add_parser("history", help="your past sessions, streak and pain",
@@ -441,7 +439,7 @@ def _shortcut(args, config: Config, out: TextIO, err: TextIO) -> int:
     routine = loaded.routine
     given = Path(args.routine).expanduser()
     target = str(given.resolve()) if given.is_file() else routine.id  # a file is named by its full path
-    platform = args.platform or current_platform()
+    platform = current_platform()
     on_desktop = False
     for folder in [args.folder] if args.folder else default_folders(platform):
         written = write_shortcut(folder, routine.id, target, routine.title, platform)

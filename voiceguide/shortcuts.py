@@ -16,12 +16,13 @@ from pathlib import Path
 
 from voiceguide.errors import VoiceguideError
 
-PLATFORMS = ("linux", "macos", "windows")
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 _RESERVED = re.compile(r"""[\s"'\\><~|&;$*?#()`]""")
 
 
 def current_platform() -> str:
+    """The system a shortcut is made for: always this one, since it names this installation's
+    Python and helper (a launcher for another machine would point at paths that are not there)."""
     return {"darwin": "macos", "win32": "windows"}.get(sys.platform, "linux")
 
 
