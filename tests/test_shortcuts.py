@@ -85,6 +85,35 @@ def test_the_default_places_are_the_menu_and_the_desktop(tmp_path, monkeypatch):
     assert f"wrote {desktop}" in made.stdout and "On GNOME, right-click the icon on the desktop" in made.stdout
 
 
+def test_a_localized_desktop_is_found_where_the_desktop_settings_say(tmp_path, monkeypatch):
+    """The desktop folder is named in user-dirs.dirs (XDG_DESKTOP_DIR is not an environment
+    variable), so a German desktop is ~/Schreibtisch."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Schreibtisch").mkdir()
+    (tmp_path / "Desktop").mkdir()  # a leftover folder that is not the desktop
+    settings = tmp_path / "config" / "user-dirs.dirs"
+    settings.parent.mkdir(exist_ok=True)
+    settings.write_text('XDG_DESKTOP_DIR="$HOME/Schreibtisch"\n')
+    made = voiceguide("shortcut", "lower-back")
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "Schreibtisch" / "voiceguide-lower-back.desktop").is_file()
+    assert not any((tmp_path / "Desktop").iterdir())
+    assert "On GNOME, right-click the icon on the desktop" in made.stdout
+
+
+def test_files_in_the_folders_an_earlier_voiceguide_used_are_still_found(tmp_path, monkeypatch):
+    """On macOS and Windows voiceguide once kept everything in the XDG folders (~/.config,
+    ~/.local): they are used until the platform's own folder exists."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    own = tmp_path / "Library" / "Application Support" / "voiceguide"
+    monkeypatch.setattr(paths.platformdirs, "user_config_dir", lambda *args, **kwargs: str(own))
+    old = paths.Path(os.environ["XDG_CONFIG_HOME"]) / "voiceguide"
+    old.mkdir(parents=True)
+    assert paths.config_dir() == old
+    own.mkdir(parents=True)
+    assert paths.config_dir() == own
+
+
 def test_no_desktop_no_word_about_a_desktop_icon(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # and no Desktop folder in it
     made = voiceguide("shortcut", "lower-back")

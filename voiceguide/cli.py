@@ -433,7 +433,7 @@ def _new(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def _shortcut(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.shortcuts import current_platform, default_desktop, default_folders, write_shortcut
+    from voiceguide.shortcuts import current_platform, default_folders, write_shortcut
     
     loaded = catalog.find(args.routine, config.vocabulary().all_phrases())
     routine = loaded.routine
@@ -444,7 +444,7 @@ def _shortcut(args, config: Config, out: TextIO, err: TextIO) -> int:
     for folder in [args.folder] if args.folder else default_folders(platform):
         written = write_shortcut(folder, routine.id, target, routine.title, platform)
         out.write(f"wrote {written}\n")
-        on_desktop = on_desktop or folder.name == "Desktop" or folder == default_desktop()
+        on_desktop = on_desktop or folder == paths.desktop_dir()
     if platform == "linux" and on_desktop:
         out.write("On GNOME, right-click the icon on the desktop once and choose 'Allow Launching'.\n")
     return 0

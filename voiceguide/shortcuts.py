@@ -7,13 +7,15 @@ so its message can be read.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import stat
 import sys
 from pathlib import Path
 
+import platformdirs
+
+from voiceguide import paths
 from voiceguide.errors import VoiceguideError
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
@@ -91,18 +93,12 @@ def write_shortcut(folder: Path, routine_id: str, routine: str, title: str, plat
     return path
 
 
-def default_desktop() -> Path:
-    return Path(os.environ.get("XDG_DESKTOP_DIR", "") or Path.home() / "Desktop")
-
-
 def default_folders(platform: str) -> list[Path]:
     """Where a shortcut goes: the desktop, and on Linux the applications menu too."""
-    home = Path.home()
-    desktop = default_desktop()
+    desktop = paths.desktop_dir()
     if platform != "linux":
         return [desktop]
-    data = Path(os.environ.get("XDG_DATA_HOME", "") or home / ".local" / "share")
-    folders = [data / "applications"]
+    folders = [Path(platformdirs.user_data_dir()) / "applications"]
     if desktop.is_dir():
         folders.append(desktop)
     return folders
