@@ -223,6 +223,27 @@ def test_output_times_that_drift_for_minutes_leave_the_record_continuous_and_a_s
     assert np.allclose(after[resumed:resumed + 1000], blocks[0][:1000])
 
 
+def test_a_discarded_output_buffer_reads_as_silence_and_the_restarted_stream_sits_where_it_plays():
+    """A pause throws away the device's buffer (150 ms) and restarts the stream; its first block
+    plays that much later than end to end would put it, less than a stall. Laid end to end, the
+    reference once stayed 150 ms early for the rest of the session: the canceller took nothing
+    out and the narrator's voice was obeyed."""
+    record = PlaybackRecord(RATE)
+    blocks = [np.random.default_rng(k).uniform(0.1, 0.5, RATE // 50).astype(np.float32) for k in range(60)]
+    t0 = 1000.0
+    for k, block in enumerate(blocks[:50]):  # 1 s handed over, of which the last 150 ms never plays
+        record.write(block, t0 + k * 0.02)
+    paused = t0 + 0.85
+    record.unplayed(paused)
+    restarted = paused + 0.17  # the new stream's first block: its own latency after the restart
+    for k, block in enumerate(blocks[50:]):
+        record.write(block, restarted + k * 0.02)
+    assert np.allclose(record.span(t0 + 0.8, RATE // 50), blocks[40])  # what played before the pause
+    assert not np.any(record.span(paused + 0.01, int(0.15 * RATE)))  # discarded: silence
+    assert np.allclose(record.span(restarted, RATE // 50), blocks[50], atol=1e-6)
+    assert np.allclose(record.span(restarted + 0.1, RATE // 50), blocks[55], atol=1e-6)
+
+
 def test_microphone_times_that_drift_for_minutes_keep_the_reference_continuous_and_a_gap_still_moves_it():
     """In the looped lab the microphone's times drifted 0.25 s in five minutes; taken for a gap,
     the reference moved by that much, the echo came 40 ms before it and went uncancelled."""

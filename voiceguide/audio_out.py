@@ -23,11 +23,11 @@ from voiceguide.playback_record import PlaybackRecord
 
 BLOCK_SECONDS = 0.02
 """Audio block length: the longest a pause waits before the output goes silent (plus the device's latency)."""
-OUTPUT_LATENCY: float | str = 0.08
+OUTPUT_LATENCY: float | str = 0.15
 """The latency asked of the device, in seconds (or PortAudio's "low"). Chosen by measurement
 (benchmarks/output_latency.py, two CPU hogs on two cores, 3 x 20 s each): "low" (40 ms) had 48
-underruns a minute, 80 ms 4, 100 ms 2, 150 ms none. A pause lets the buffer play out, so 80 ms
-plus a 20 ms block is the most that keeps pause-to-silence within 100 ms."""
+underruns a minute, 80 ms 4, 100 ms 2, 150 ms none. A pause does not wait for the buffer to play
+out: silence() discards it (see there)."""
 SILENT_SECONDS = 2.5
 """An output that has not called back for this long has stopped. One rule for the session's
 watchdog and for waiting on a question or a take to play out: a PulseAudio null sink (and some
@@ -261,6 +261,11 @@ class AudioOut:
         self._called = threading.Event()
         self._flowing = threading.Event()
         self._stream = None
+        self._holding = -1
+        """The generation whose callbacks write silence while its buffer is being discarded."""
+        self._restarting = False
+        self._device_calls = threading.Lock()
+        """PortAudio calls on one stream from two threads (a discard, a close) must not overlap."""
         self._generation = 0
         """Which stream is current: one closed after a stall may still call back, and must not play."""
         self._open()
@@ -317,23 +322,50 @@ class AudioOut:
         if not 0 <= dac_delay < 1:  # some host APIs report no times: fall back on the stream's latency
             dac_delay = self.latency
         block_start = self._clock.block_time(self._frames_done, now + dac_delay)
-        self.mixer.fill(out[:, 0], block_start)
+        if self._holding == generation:
+            out.fill(0.0)  # what the mixer has next waits for the discarded buffer's stream to restart
+        else:
+            self.mixer.fill(out[:, 0], block_start)
         if self.record is not None:
             self.record.write(out[:, 0], block_start)
         self._frames_done += frames
         self._called.set()
 
     def _finished(self, generation: int) -> None:
-        if generation == self._generation and not self.failed and not self._closing:
+        if generation == self._generation and not self.failed and not self._closing and not self._restarting:
             self.failed = "the audio stream stopped"
 
     def play(self, samples: np.ndarray, at: float) -> None:
         self.mixer.schedule(samples, at)
 
     def silence(self) -> None:
-        """Silence from the next block: the mixer drops what it has. What the device has buffered
-        (OUTPUT_LATENCY) still plays out."""
+        """Silence at once. The mixer drops what it has, and the device what it has buffered: the
+        buffer is deep (OUTPUT_LATENCY) so that a busy machine does not starve it, and played out
+        it would keep sounding that long after a pause. PortAudio's abort discards it (measured on
+        PulseAudio: silent 3-4 ms after, against 200 ms letting it play); the stream restarts on a
+        thread of its own, since a frozen device may never answer."""
         self.mixer.clear()
+        stream, generation = self._stream, self._generation
+        if stream is None:
+            return
+        self._holding = generation
+        threading.Thread(target=self._discard_buffer, args=(stream, generation, time.monotonic()),
+                         name="voiceguide-output-flush", daemon=True).start()
+
+    def _discard_buffer(self, stream, generation: int, since: float) -> None:
+        self._restarting = True
+        try:
+            with self._device_calls:
+                stream.abort()
+                if self.record is not None:
+                    self.record.unplayed(since)
+                stream.start()
+        except Exception:  # noqa: BLE001 - a device gone (or closed) meanwhile: the watchdog reopens it
+            pass
+        finally:
+            if generation == self._generation:
+                self._holding = -1
+                self._restarting = False
 
     def wait_until_flowing(self, timeout: float = 3.0) -> bool:
         """Wait until the device consumes audio at the real-time pace.
@@ -370,14 +402,16 @@ class AudioOut:
         stream, self._stream = self._stream, None
         if stream is None:
             return
-        closer = threading.Thread(target=_abort_and_close, args=(stream,), name="close-output", daemon=True)
+        closer = threading.Thread(target=_abort_and_close, args=(stream, self._device_calls), name="close-output",
+                                  daemon=True)
         closer.start()
         closer.join(CLOSE_WITHIN_SECONDS)
 
 
-def _abort_and_close(stream) -> None:
+def _abort_and_close(stream, device_calls: threading.Lock) -> None:
     try:
-        stream.abort()
-        stream.close()
+        with device_calls:
+            stream.abort()
+            stream.close()
     except Exception:  # noqa: BLE001 - a vanished device may fail to close; nothing to keep
         pass

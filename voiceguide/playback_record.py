@@ -76,7 +76,7 @@ class PlaybackRecord:
     def __init__(self, output_rate: int, rate: int = 16000):
         self.output_rate = output_rate
         self.rate = rate
-        self._incoming: queue.SimpleQueue[tuple[float, np.ndarray]] = queue.SimpleQueue()
+        self._incoming: queue.SimpleQueue[tuple[float, np.ndarray | None]] = queue.SimpleQueue()
         self._size = int(HISTORY_SECONDS * output_rate)
         self._ring = np.zeros(self._size, np.float32)
         self._written = 0  # samples written since the start, at the output rate
@@ -85,10 +85,18 @@ class PlaybackRecord:
         self._tail = np.zeros(LOWPASS_TAPS - 1, np.float32)
         self._starved = False  # the last wait ran out and nothing has been handed over since
         self._timeline = SteadyTimeline()
+        self._resync = False
+        """The next block is placed by its own time: the output discarded its buffer and restarted."""
 
     def write(self, samples: np.ndarray, at: float) -> None:
         """From the output callback: `samples` (copied here) start playing at monotonic `at`."""
         self._incoming.put((at, samples.copy()))
+
+    def unplayed(self, since: float) -> None:
+        """What was handed over to play from monotonic `since` on never sounded (the output threw
+        its buffer away): it reads as silence, or the canceller would take out an echo that never
+        came and leave its negative for the recognizer to hear."""
+        self._incoming.put((since, None))
 
     def span(self, start: float, count: int, wait: float = 0.0) -> np.ndarray:
         """`count` reference samples at 16 kHz from monotonic time `start`, waiting up to `wait`
@@ -143,7 +151,10 @@ class PlaybackRecord:
                 return
             self._store(at, samples)
 
-    def _store(self, at: float, samples: np.ndarray) -> None:
+    def _store(self, at: float, samples: np.ndarray | None) -> None:
+        if samples is None:
+            self._forget_from(at)
+            return
         self._starved = False
         if self._taps is not None:
             # filtered with the previous block's tail, so the low-pass runs on one continuous signal
@@ -154,12 +165,27 @@ class PlaybackRecord:
         if self._anchor is None:
             self._anchor = (at, self._written)
         expected = self._anchor[0] + (self._written - self._anchor[1]) / self.output_rate
-        jump = self._timeline.jump(at, expected)
+        jump = self._timeline.jump(at, expected) if not self._resync else at - expected
+        self._resync = False
         if jump > 0:  # the output stalled: what was not played reads as silence
             self._append(np.zeros(min(int(round(jump * self.output_rate)), self._size), np.float32))
         elif jump < 0:
             self._anchor = (expected + jump, self._written)
         self._append(samples)
+
+    def _forget_from(self, moment: float) -> None:
+        """Take back what was to play from `moment` on, and place the next block by its own time.
+
+        The blocks after a discarded buffer come from a restarted stream, a buffer's length
+        (0.1-0.2 s) later than end to end would put them: less than a jump (RESYNC_SECONDS), so
+        laid end to end they would sit that far early for good, the canceller would look for
+        the echo where it is not, and the narrator's voice would reach the recognizer."""
+        if self._anchor is None:
+            return
+        first = min(max(int(np.ceil(self._position(moment))), self._written - self._size, 0), self._written)
+        self._written = first
+        self._tail[:] = 0.0
+        self._resync = True
 
     def _append(self, samples: np.ndarray) -> None:
         indices = (self._written + np.arange(len(samples))) % self._size

@@ -45,9 +45,9 @@ REFRESH_SECONDS = 0.1
 """How often the loop wakes for the live view and the audio watchdog."""
 OUTPUT_REPORT_SECONDS = 2.0
 """How often `play --trace` is told how the audio output is doing (its underruns so far)."""
-LOOKAHEAD = 0.25
+LOOKAHEAD = 0.35
 """Seconds ahead that cues go to the audio output, so each clip starts on its exact sample: more
-than the output's latency and one block (0.1 s), with room for a late wake-up on a busy machine."""
+than the output's latency and one block (0.2 s), with room for a late wake-up on a busy machine."""
 REOPEN_RETRY_SECONDS = 1.0
 """How often a stopped output is tried again (and how long a reopened one has to start playing)."""
 
