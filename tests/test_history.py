@@ -194,3 +194,56 @@ def test_looking_at_the_history_never_writes_to_it(tmp_path):
     shown = voiceguide("history")
     assert shown.returncode == 0 and "lower-back: 10 of 10 steps" in shown.stdout, shown.stderr
     assert path.read_bytes() == before
+
+
+def _weeks_of_sessions() -> None:
+    """Five weeks of two routines, the pain going down, in the user's own history file."""
+    calendar = Calendar(dt.datetime(2026, 10, 5, 8, tzinfo=UTC))
+    history = History(paths.data_dir() / "history.sqlite3", now=calendar)
+    start = dt.datetime(2026, 10, 5, 8, tzinfo=UTC)  # a Monday
+    for day in (0, 2, 4, 7, 9, 21, 23, 25, 28, 29, 30):
+        pain = 7 - day // 7
+        session(history, calendar, start + dt.timedelta(days=day), before=pain, after=pain - 2)
+    session(history, calendar, start + dt.timedelta(days=3), "upper-back")
+    history.close()
+
+
+def test_sessions_per_week_counts_every_week_including_the_empty_ones():
+    from voiceguide.history_chart import sessions_per_week
+
+    _weeks_of_sessions()
+    history = History(paths.data_dir() / "history.sqlite3", read_only=True)
+    weeks = sessions_per_week(history.sessions())
+    history.close()
+    assert list(weeks) == ["Lower-Back", "Upper-Back"]
+    assert list(weeks["Lower-Back"].values()) == [3, 2, 0, 3, 3]  # the week of the 19th had none
+    assert list(weeks["Upper-Back"].values()) == [1, 0, 0, 0, 0]
+    assert all(week.weekday() == 0 for week in weeks["Lower-Back"])
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_history_chart_draws_weeks_and_pain_per_routine(tmp_path, suffix):
+    _weeks_of_sessions()
+    chart = tmp_path / f"how-it-goes{suffix}"
+    shown = voiceguide("history", "--chart", str(chart))
+    assert shown.returncode == 0 and f"drew {chart}" in shown.stdout, shown.stderr
+    assert "Recent sessions:" in shown.stdout  # the text history is still printed
+    content = chart.read_bytes()
+    if suffix == ".png":
+        assert content.startswith(b"\x89PNG\r\n\x1a\n")
+        width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+        assert (width, height) == (1000, 700)
+    else:
+        text = content.decode()
+        for label in ("Sessions per week", "Pain before (open) and after (filled)", "Lower-Back: before",
+                      "Lower-Back: after", "Upper-Back"):
+            assert label in text
+
+
+def test_a_chart_in_an_unknown_format_or_with_no_sessions_is_one_line(tmp_path):
+    empty = voiceguide("history", "--chart", str(tmp_path / "chart.png"))
+    assert empty.returncode == 2 and "no sessions yet" in empty.stderr and "Traceback" not in empty.stderr
+    _weeks_of_sessions()
+    wrong = voiceguide("history", "--chart", str(tmp_path / "chart.pdf"))
+    assert wrong.returncode == 2 and "name a .png or .svg file" in wrong.stderr
+    assert not (tmp_path / "chart.pdf").exists() and not (tmp_path / "chart.png").exists()

@@ -163,6 +163,8 @@ def _parser() -> argparse.ArgumentParser:
                                            f"history is kept in {history_path()}.")
     past.add_argument("--csv", action="store_true", help="print every session as CSV instead")
     past.add_argument("--last", type=int, default=10, metavar="N", help="how many recent sessions to show (10)")
+    past.add_argument("--chart", type=Path, metavar="FILE",
+                      help="also draw sessions per week and pain before and after, per routine (.png or .svg)")
 
     commands.add_parser("config", help="print the settings in force",
                         description="Print the settings in force: the shipped defaults, your file, and flags.")
@@ -463,10 +465,23 @@ def _history(args, config: Config, out: TextIO, err: TextIO) -> int:
                 out.write(describe_history(recent, history.streak(), history.by_routine()))
             else:
                 out.write("No sessions yet. Play a routine and it will show here.\n")
+            if args.chart:
+                _chart(history.sessions(), args.chart, out)
         if history.damaged_rows:
             err.write(f"voiceguide: warning: {history.damaged_rows} damaged session(s) in {history.path} "
                       "could not be read and are left out (the file is left as it is)\n")
     return 0
+
+
+def _chart(records, path: Path, out: TextIO) -> None:
+    from voiceguide.history_chart import draw_chart
+
+    target = _output_file(path)
+    try:
+        draw_chart(records, target)
+    except OSError as exc:
+        raise VoiceguideError(f"cannot write {path}: {exc.strerror or exc}") from None
+    out.write(f"drew {path}\n")
 
 
 def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
