@@ -93,9 +93,14 @@ class Recording:
     """Everything a session sent to its sink, with due times."""
 
     cues: list[tuple[float, Cue]] = field(default_factory=list)
+    sent: list[float] = field(default_factory=list)
+    """When each cue was handed over (on the clock below, if one is set)."""
+    clock: VirtualClock | None = None
 
     def __call__(self, cue: Cue, at: float) -> None:
         self.cues.append((at, cue))
+        if self.clock is not None:
+            self.sent.append(self.clock.now())
 
     def said(self, after: float = float("-inf")) -> list[str]:
         return [c.text for at, c in self.cues if isinstance(c, Say) and at >= after]
@@ -131,8 +136,8 @@ def play_script(program: Program, config: Config, script: list[tuple[float, Comm
                 resume_from=None, offer: bool = False, until: float | None = None,
                 lookahead: float = 0.0, speech=speech_time) -> Run:
     """Run `program` in virtual time with commands at chosen instants; returns what happened."""
-    recording = Recording()
     clock = VirtualClock()
+    recording = Recording(clock=clock)
     session = Session(program, config.vocabulary(), speech, recording, tempo_change=config.timing.tempo_change,
                       resume_from=resume_from, offer=offer, lookahead=lookahead)
     if until is not None:

@@ -387,6 +387,11 @@ def test_a_tip_mutes_the_counts_it_would_overlap(baseline):
 def test_lookahead_sends_cues_early_with_their_due_times(simple, config, baseline):
     run = play_script(simple, config, lookahead=0.25)
     assert [at for at, _ in run.recording.cues] == [at for at, _ in baseline.recording.cues]
+    early = [at - sent for (at, _), sent in zip(run.recording.cues, run.recording.sent, strict=True)]
+    assert all(0 <= ahead <= 0.25 + 1e-9 for ahead in early)
+    counts = [ahead for (_, cue), ahead in zip(run.recording.cues, early, strict=True) if isinstance(cue, Count)]
+    assert counts and min(counts) == pytest.approx(0.25)  # each beat handed over a lookahead before it is due
+    assert all(sent == at for (at, _), sent in zip(baseline.recording.cues, baseline.recording.sent, strict=True))
 
 
 def test_rest_announces_what_comes_next(baseline):

@@ -14,6 +14,7 @@ from voiceguide.cues import Count, Role, Say
 from voiceguide.planner import Place
 from voiceguide.runner import INTERRUPTED_SECONDS, ScriptedInbox, run
 from voiceguide.session import Mode, Session
+from voiceguide.timeline import PartKind
 
 CONFIG = default_config()
 _script = st.lists(st.tuples(st.floats(0, 200, allow_nan=False), st.sampled_from(list(Command))), max_size=25)
@@ -29,15 +30,23 @@ def test_any_commands_at_any_time(script, resume_at, offer):
     emitted = []
     session = Session(program, config.vocabulary(), speech_time,
                       lambda cue, at: emitted.append((session.mode, cue)), resume_from=resume_at, offer=offer)
-    # afterwards keep saying "resume" (which also cancels a pending stop) until the routine ends
-    tail = [(201 + 50 * i, Command.RESUME) for i in range(3)] + [(400 + 10 * i, Command.NEXT) for i in range(12)]
+    # afterwards keep saying "resume" (which also cancels a pending stop), then "enough" until the
+    # routine ends: it finishes each set and hold, so it skips nothing
+    tail = [(201 + 50 * i, Command.RESUME) for i in range(3)] + [(400 + 10 * i, Command.ENOUGH) for i in range(40)]
     run(session, clock, ScriptedInbox(clock, list(script) + tail))
     assert session.mode is Mode.FINISHED
     for mode, cue in emitted:
         if isinstance(cue, Count):
             assert mode is Mode.PLAYING
             assert 1 <= cue.number <= cue.target
-    assert not session.completed & (session.skipped - session.completed)
+    # every step after the place it started from was either done or skipped by a "next"
+    steps = {index for index, part in enumerate(program.parts) if part.kind is PartKind.STEP}
+    assert session.completed <= steps and session.skipped <= steps
+    if session.place.part >= len(program.parts):  # played to the end, not stopped
+        after_start = {index for index in steps if index > (resume_at.part if resume_at else 0)}
+        assert after_start <= session.completed | session.skipped
+    if not any(command is Command.NEXT for _, command in script):
+        assert not session.skipped
 
 
 def _of_the_routine(cue) -> bool:

@@ -118,9 +118,3 @@ class Routine:
     """Advice shown by `voiceguide show`, not spoken (rest, posture, strengthening)."""
     source: str = ""
     intensity: Intensity | None = None
-
-    def step_index(self, step_id: str) -> int | None:
-        for index, step in enumerate(self.steps):
-            if step.id == step_id:
-                return index
-        return None

@@ -140,7 +140,6 @@ class Session:
         self.place = Place(0, 0, 0)
         self.completed: set[int] = set()  # parts whose work was done to the end (or ended by 'enough')
         self.skipped: set[int] = set()
-        self.commands_used: list[Command] = []
         self._committed_at = 0.0
         self._moved_at = -math.inf  # when the place last entered a new sentence, set, hold or step
         self._ticking = False
@@ -203,7 +202,6 @@ class Session:
         self.advance(now)
         if self.mode is Mode.FINISHED:
             return Outcome(False, "The session has ended.")
-        self.commands_used.append(command)
         said = now if said is None else min(said, now)
         if command in LATE_DROPPED and now - said > LATE_SECONDS and self._moved_at > said:
             return self._tell_briefly(now, Said.TOO_LATE, accepted=False)
