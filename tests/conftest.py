@@ -25,6 +25,19 @@ BUILTIN = ROOT / "voiceguide" / "routines"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+FAST_MODULES = {"test_authoring", "test_builtin_routines", "test_catalog", "test_config", "test_history",
+                "test_placestore", "test_routine_loader", "test_session", "test_session_properties",
+                "test_speechtime", "test_textview", "test_shortcuts", "test_model_download", "test_endpointing"}
+"""The pure and command-line tests: no sound server, no speech models (`pytest -m fast`, for
+everyday work; CI runs everything)."""
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if item.module.__name__ in FAST_MODULES:
+            item.add_marker(pytest.mark.fast)
+
+
 def shared_folder() -> Path:
     """The project's shared material (seeds, recordings): $VOICEGUIDE_SHARED, beside the checkout,
     or the workplace's copy (a clean clone elsewhere still finds it)."""
