@@ -134,3 +134,42 @@ def _fill(mixer: Mixer, block_start: float) -> np.ndarray:
     out = np.zeros(480, np.float32)
     mixer.fill(out, block_start)
     return out
+
+
+@pytest.mark.parametrize("rate", [48000, 16000])
+def test_a_wav_file_read_block_by_block_is_heard_as_the_whole_file_would_be(tmp_path, rate):
+    from voiceguide.listener import chunks_of, wav_file_chunks
+
+    rng = np.random.default_rng(rate)
+    times = np.arange(int(rate * 23.4)) / rate  # more than two blocks, not a whole number of chunks
+    # speech-band sound: tones and noise under 4 kHz (noise up to the source's own Nyquist would be
+    # cut at 8 kHz differently by any two band-limited resamplers)
+    noise = np.convolve(rng.standard_normal(len(times)), np.hanning(int(rate / 2000)), "same")
+    samples = sum(0.1 * np.sin(2 * np.pi * f * times + rng.uniform(0, 6)) for f in (300, 1200, 3100))
+    samples = (samples + 0.02 * noise / noise.std()).astype(np.float32)
+    path = tmp_path / "long.wav"
+    write_wav(path, Clip(samples, rate))
+    whole, streamed = list(chunks_of(read_wav(path))), list(wav_file_chunks(path))
+    assert [at for _, at in streamed] == [at for _, at in whole]
+    heard = [np.frombuffer(b"".join(pcm for pcm, _ in chunks), "<i2").astype(float) for chunks in (whole, streamed)]
+    assert np.max(np.abs(heard[0] - heard[1])) <= 40  # block seams: within -58 dB of full scale
+
+
+def test_an_hour_of_sound_is_read_for_listening_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    from voiceguide.clips import wav_writer
+    from voiceguide.listener import wav_file_chunks
+
+    path = tmp_path / "hour.wav"
+    minute = (0.1 * np.sin(np.arange(48000 * 60) / 20)).astype(np.float32)
+    with wav_writer(path, 48000) as write:
+        for _ in range(20):  # 20 minutes at 48 kHz: 115 MB on disk, 230 MB as floats
+            write(minute)
+    tracemalloc.start()
+    ends = [at for _, at in wav_file_chunks(path)]
+    seconds = ends[-1]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert seconds == pytest.approx(1200, abs=0.05)
+    assert peak < 30e6, f"{peak / 1e6:.0f} MB"

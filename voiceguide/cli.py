@@ -554,17 +554,15 @@ def _output_file(path: Path) -> Path:
 
 def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:
     from voiceguide.audio_in import Microphone
-    from voiceguide.clips import read_wav
-    from voiceguide.listener import PhraseDecider, chunks_of, detections
+    from voiceguide.listener import PhraseDecider, detections, wav_file_chunks
     from voiceguide.recognizers import make_engine
     
-    clip = read_wav(args.wav) if args.wav else None
     engine = make_engine(config, args.model)
     err.write(f"voiceguide: listening with {engine.description}\n")
     decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word)
     microphone, show = None, None
-    if clip is not None:
-        audio = chunks_of(clip)
+    if args.wav:
+        audio = wav_file_chunks(args.wav)  # read as it is heard: an hour-long file fits in seconds' memory
     else:
         microphone = Microphone(args.input_device or config.audio.input_device)
         err.write(f"voiceguide: microphone: {microphone.name} (Ctrl-C to stop)\n")

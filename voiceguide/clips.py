@@ -41,17 +41,46 @@ class Clip:
 
 def read_wav(path: Path) -> Clip:
     """Read a PCM WAV file, checking its header and that it holds sound; raise BadClip otherwise."""
+    rate, blocks = wav_blocks(path, seconds=None)
+    samples = list(blocks)
+    if not samples:
+        raise BadClip(f"{path}: the WAV file holds no sound")
+    return Clip(np.concatenate(samples), rate)
+
+
+def wav_blocks(path: Path, seconds: float | None) -> tuple[int, Iterator[np.ndarray]]:
+    """A PCM WAV file's rate and its sound as mono float blocks of `seconds` (None: one block),
+    read as they are asked for, so an hour-long file never has to fit in memory. The header is
+    checked at once (BadClip)."""
     try:
-        with wave.open(str(path), "rb") as source:
-            channels, width, rate, frames = (source.getnchannels(), source.getsampwidth(),
-                                             source.getframerate(), source.getnframes())
-            data = source.readframes(frames)
+        source = wave.open(str(path), "rb")
     except (wave.Error, EOFError, OSError) as exc:
         raise BadClip(f"{path}: not a readable WAV file ({exc})") from None
+    channels, width, rate, frames = (source.getnchannels(), source.getsampwidth(), source.getframerate(),
+                                     source.getnframes())
     if width not in (1, 2, 4) or channels < 1 or rate < 8000:
+        source.close()
         raise BadClip(f"{path}: unsupported WAV ({channels} channels, {8 * width}-bit, {rate} Hz)")
-    if frames == 0 or not data:
+    if frames == 0:
+        source.close()
         raise BadClip(f"{path}: the WAV file holds no sound")
+    size = frames if seconds is None else max(1, int(seconds * rate))
+
+    def blocks() -> Iterator[np.ndarray]:
+        with source:
+            while True:
+                try:
+                    data = source.readframes(size)
+                except (wave.Error, EOFError, OSError) as exc:
+                    raise BadClip(f"{path}: not a readable WAV file ({exc})") from None
+                if not data:
+                    return
+                yield _mono(data, width, channels)
+
+    return rate, blocks()
+
+
+def _mono(data: bytes, width: int, channels: int) -> np.ndarray:
     if width == 1:
         samples = (np.frombuffer(data, np.uint8).astype(np.float32) - 128) / 128
     elif width == 2:
@@ -59,7 +88,7 @@ def read_wav(path: Path) -> Clip:
     else:
         samples = np.frombuffer(data, "<i4").astype(np.float32) / 2147483648
     samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels).mean(axis=1)
-    return Clip(np.ascontiguousarray(samples, dtype=np.float32), rate)
+    return np.ascontiguousarray(samples, dtype=np.float32)
 
 
 def pcm16(samples: np.ndarray) -> np.ndarray:

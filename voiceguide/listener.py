@@ -16,12 +16,14 @@ where the raw signal never seems to pause and decisions waited a second for the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from voiceguide.clips import Clip, from_pcm16, pcm16, resample
+from voiceguide.clips import Clip, from_pcm16, pcm16, resample, wav_blocks
 from voiceguide.commands import Vocabulary, normalise
 from voiceguide.denoise import DELAY, NoiseSuppressor
 from voiceguide.recognition import SAMPLE_RATE, Engine, Heard
@@ -87,6 +89,50 @@ def chunks_of(clip: Clip, seconds: float = CHUNK_SECONDS) -> Iterator[tuple[byte
     for start in range(0, len(pcm), size):
         piece = pcm[start:start + size]
         yield piece.tobytes(), (start + len(piece)) / SAMPLE_RATE
+
+
+STREAM_BLOCK_SECONDS = 10.0
+"""How much of a WAV file `listen --wav` reads and resamples at a time."""
+RESAMPLE_MARGIN_SECONDS = 0.05
+"""Sound on each side of a block resampled with it, so block edges leave no seam."""
+
+
+def wav_file_chunks(path: Path, seconds: float = CHUNK_SECONDS) -> Iterator[tuple[bytes, float]]:
+    """As chunks_of, for a WAV file read block by block: an hour of sound needs the memory of
+    seconds. Each block is resampled with a margin of its neighbours' sound that is then cut
+    off, so the result matches resampling the whole file."""
+    rate, blocks = wav_blocks(path, STREAM_BLOCK_SECONDS)
+    unit = rate // math.gcd(rate, SAMPLE_RATE)  # source samples that make a whole number of 16 kHz ones
+    margin = unit * math.ceil(RESAMPLE_MARGIN_SECONDS * rate / unit)
+    step = unit * max(1, int(STREAM_BLOCK_SECONDS * rate) // unit)
+    out_margin = margin * SAMPLE_RATE // rate
+    pending = np.zeros(margin, np.float32)  # silence before the start, as the margin of the first block
+    size, done = int(seconds * SAMPLE_RATE), 0
+    leftover = np.zeros(0, "<i2")
+    source = iter(blocks)
+    ended = False
+    while not ended or len(pending) > 2 * margin:
+        while not ended and len(pending) < step + 2 * margin:
+            block = next(source, None)
+            if block is None:
+                ended = True
+                pending = np.concatenate([pending, np.zeros(margin, np.float32)])
+            else:
+                pending = np.concatenate([pending, block])
+        window = pending[:step + 2 * margin]
+        taken = min(step, len(window) - 2 * margin)
+        if rate == SAMPLE_RATE:
+            converted = window[margin:margin + taken]
+        else:
+            converted = resample(Clip(window, rate), SAMPLE_RATE).samples[
+                out_margin:out_margin + int(round(taken * SAMPLE_RATE / rate))]
+        pending = pending[taken:]
+        pcm = np.concatenate([leftover, pcm16(converted)])
+        whole = len(pcm) - len(pcm) % size if (not ended or len(pending) > 2 * margin) else len(pcm)
+        for start in range(0, whole, size):
+            done += len(pcm[start:start + size])
+            yield pcm[start:start + size].tobytes(), done / SAMPLE_RATE
+        leftover = pcm[whole:]
 
 
 class QuietMeter:
