@@ -7,8 +7,6 @@ here is tested with arrays made in code.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceguide.atomic import replacing
 from voiceguide.errors import VoiceguideError
 
 SILENCE_DB = -45.0
@@ -120,17 +119,11 @@ def wav_writer(path: Path, rate: int) -> Iterator[Callable[[np.ndarray], None]]:
     """Write 16-bit mono PCM block by block, into a file beside `path` that replaces it only once
     complete: a long render never needs the whole sound in memory, and a failed one leaves no
     half file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(rate)
-            yield lambda samples: out.writeframes(pcm16(samples).tobytes())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(path) as raw, wave.open(raw, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        yield lambda samples: out.writeframes(pcm16(samples).tobytes())
 
 
 def trim_silence(clip: Clip, threshold_db: float = SILENCE_DB, margin: float = EDGE_MARGIN) -> Clip:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from voiceguide.atomic import replacing
 from voiceguide.errors import VoiceguideError
 from voiceguide.history import SessionRecord
 
@@ -60,7 +59,8 @@ def draw_chart(records: list[SessionRecord], path: Path) -> None:
         figure.suptitle("voiceguide: how it goes", fontsize=14)
         drawn = io.BytesIO()
         figure.savefig(drawn, format=kind, dpi=100)
-    _replace(path, drawn.getvalue())
+    with replacing(path) as out:
+        out.write(drawn.getvalue())
 
 
 def _draw_weeks(axes, per_week: dict[str, dict[dt.date, int]]) -> None:
@@ -101,13 +101,3 @@ def _draw_pain(axes, records: list[SessionRecord]) -> None:
     axes.set_ylim(-0.5, 10.5)
     axes.legend(loc="upper left", fontsize=9)
 
-
-def _replace(path: Path, content: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

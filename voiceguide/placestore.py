@@ -12,11 +12,11 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceguide.atomic import replacing
 from voiceguide.planner import Place
 from voiceguide.routine import Routine
 from voiceguide.session import MAX_TEMPO_FACTOR, MIN_TEMPO_FACTOR
@@ -52,16 +52,8 @@ def cautions_fingerprint(routine: Routine) -> str:
 def atomic_write_json(path: Path, data: dict) -> None:
     """Replace `path` with `data` as JSON so that a crash leaves the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(path, "w", sync=True) as out:
+        json.dump(data, out)
 
 
 def _read(path: Path, set_aside: list[str], consequence: str) -> dict | None:
