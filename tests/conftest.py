@@ -32,10 +32,18 @@ FAST_MODULES = {"test_authoring", "test_builtin_routines", "test_catalog", "test
 everyday work; CI runs everything)."""
 
 
+LAB_GROUP = "pulseaudio-lab"
+"""Tests on the PulseAudio lab's real (virtual) devices run one at a time on one worker when the
+suite runs in parallel (scripts/test.sh): what they measure is timing, and two sessions sharing
+the CPU with each other would measure each other. The rest run beside them on the other workers."""
+
+
 def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if item.module.__name__ in FAST_MODULES:
             item.add_marker(pytest.mark.fast)
+        if "lab" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(LAB_GROUP))
 
 
 def shared_folder() -> Path:
