@@ -32,6 +32,8 @@ FAST_MODULES = {"test_authoring", "test_builtin_routines", "test_catalog", "test
 everyday work; CI runs everything)."""
 
 
+LAB_MODULES = {"test_audio_devices", "test_voice_play", "test_pain", "test_recording"}
+"""The modules whose tests play and record through a PulseAudio lab (tests/audiolab.py)."""
 LAB_GROUP = "pulseaudio-lab"
 """Tests on the PulseAudio lab's real (virtual) devices run one at a time on one worker when the
 suite runs in parallel (scripts/test.sh): what they measure is timing, and two sessions sharing
@@ -42,7 +44,7 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if item.module.__name__ in FAST_MODULES:
             item.add_marker(pytest.mark.fast)
-        if "lab" in getattr(item, "fixturenames", ()):
+        if item.module.__name__ in LAB_MODULES or "lab" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group(LAB_GROUP))
 
 
