@@ -27,7 +27,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 FAST_MODULES = {"test_authoring", "test_builtin_routines", "test_catalog", "test_config", "test_history",
                 "test_placestore", "test_routine_loader", "test_session", "test_session_properties",
-                "test_speechtime", "test_textview", "test_shortcuts", "test_model_download", "test_endpointing"}
+                "test_speechtime", "test_textview", "test_shortcuts", "test_model_download", "test_endpointing",
+                "test_player"}
 """The pure and command-line tests: no sound server, no speech models (`pytest -m fast`, for
 everyday work; CI runs everything)."""
 

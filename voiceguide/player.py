@@ -13,6 +13,7 @@ import math
 import sys
 import threading
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TextIO
 
 from voiceguide import library_messages, paths
@@ -39,7 +40,7 @@ from voiceguide.textview import KEY_NAMES, KeyReader, LineReader, TextView, read
 from voiceguide.programs import build_program, speech_timer
 from voiceguide.timeline import Program
 from voiceguide.trace import Trace
-from voiceguide.voice_control import VoiceControl
+from voiceguide.voice_control import VoiceControl, VoiceControlStarting
 
 REFRESH_SECONDS = 0.1
 """How often the loop wakes for the live view and the audio watchdog."""
@@ -244,8 +245,15 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
         return PlayResult(False, 0, [], f"Not started, with pain at {pain_before} of 10. Rest, and see a clinician.")
 
     heard = (lambda record: tracer.heard(record, clock.now())) if tracer is not None else None
-    listener = _start_voice_control(config, inbox, sound, session, input_device, warn, err, heard) if voice else None
-    session.inputs = dataclasses.replace(inputs, voice=listener is not None)
+    listener = None
+    if voice and config.recognizer.engine != "none":
+        def voice_ready(control: VoiceControl | None) -> None:
+            if control is None:  # the prompts stop asking for a voice nobody listens to
+                session.inputs = dataclasses.replace(session.inputs, voice=False)
+        build = _voice_control_builder(config, inbox, sound, session, input_device, warn, err, heard)
+        listener = VoiceControlStarting(build, voice_ready)
+    else:
+        session.inputs = dataclasses.replace(inputs, voice=False)
     saver = _PlaceSaver(store, session, program, warn)
     keys = KeyReader(inbox.put, lambda: session.mode is Mode.PLAYING)
     recorder = _HistoryRecorder(history, program, warn, pain_before)
@@ -361,27 +369,28 @@ def _pain_check(config: Config, routine: Routine, sound: _Audio | None, device: 
         return None
 
 
-def _start_voice_control(config: Config, inbox: CommandInbox, sound: _Audio | None, session: Session,
-                         device: str, warn, err: TextIO, heard) -> VoiceControl | None:
-    """Voice control if it can run here; otherwise one line saying why, and keys alone."""
-    if config.recognizer.engine == "none":
-        return None
+def _voice_control_builder(config: Config, inbox: CommandInbox, sound: _Audio | None, session: Session,
+                           device: str, warn, err: TextIO, heard) -> Callable[[], VoiceControl | None]:
+    """What makes voice control on its own thread: the control if it can run here; otherwise one
+    line saying why, and keys alone. What it needs of the session is taken now, on this thread."""
     record = None
     if sound is not None:
         record = sound.out.record = PlaybackRecord(sound.out.rate)
+    narration = list(session.texts_ahead(None))
+
     def note(message: str) -> None:
         err.write(f"  ({message})\n")
 
-    try:
-        control = VoiceControl(config, inbox.put, record=record, spoken=sound.spoken if sound else None,
-                               narration=session.texts_ahead(None),
-                               warn=warn, notes=note, device=device, trace=heard)
-    except (RecognizerUnavailable, AudioUnavailable) as exc:
-        warn(f"voice control is off: {exc}; the keys still work")
-        return None
-    err.write(f"Listening with {control.description}\n")
-    control.start()
-    return control
+    def build() -> VoiceControl | None:
+        try:
+            control = VoiceControl(config, inbox.put, record=record, spoken=sound.spoken if sound else None,
+                                   narration=narration, warn=warn, notes=note, device=device, trace=heard)
+        except (RecognizerUnavailable, AudioUnavailable) as exc:
+            warn(f"voice control is off: {exc}; the keys still work")
+            return None
+        err.write(f"Listening with {control.description}\n")
+        return control
+    return build
 
 
 def _finish(session: Session, program: Program, store: PlaceStore, warn) -> PlayResult:

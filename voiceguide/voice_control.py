@@ -325,3 +325,38 @@ class VoiceControl:
     def close(self) -> None:
         self._closing.set()
         self.microphone.close()
+
+
+class VoiceControlStarting:
+    """Voice control made ready on its own thread while the session opens: loading the Whisper
+    model and opening the microphone take 0.5-1 s, which the first words need not wait for (the
+    title and safety points come first). `ready` hears the outcome: the running control, or None
+    if it cannot listen (its reason already told by `build`)."""
+
+    def __init__(self, build: Callable[[], VoiceControl | None],
+                 ready: Callable[[VoiceControl | None], None] = lambda control: None):
+        self.control: VoiceControl | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._start, args=(build, ready), name="voiceguide-listener-start",
+                                        daemon=True)
+        self._thread.start()
+
+    def _start(self, build: Callable[[], VoiceControl | None], ready: Callable[[VoiceControl | None], None]) -> None:
+        control = build()
+        with self._lock:
+            if control is not None and self._closed:
+                control.close()  # the session ended while the model loaded
+                return
+            self.control = control
+            if control is not None:
+                control.start()
+        ready(control)
+
+    def close(self) -> None:
+        """Stops listening, now or as soon as it is ready; never waits for the model to load."""
+        with self._lock:
+            self._closed = True
+            control = self.control
+        if control is not None:
+            control.close()
