@@ -53,10 +53,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from voiceguide.clips import Clip, read_wav, resample  # noqa: E402
+from voiceguide.audio.clips import Clip, read_wav, resample  # noqa: E402
 from conftest import narration_of, shared_folder  # noqa: E402
-from voiceguide.listener import CHUNK_SECONDS, PhraseDecider, chunks_of, detections  # noqa: E402
-from voiceguide.voice_control import EchoFilteredAudio  # noqa: E402
+from voiceguide.listening.recognition import CHUNK_SECONDS
+from voiceguide.listening.listener import PhraseDecider, chunks_of, detections  # noqa: E402
+from voiceguide.listening.voice_control import EchoFilteredAudio  # noqa: E402
 from test_echo import RenderedPlayback, chunks as timed_chunks, room  # noqa: E402
 
 SPEECH = shared_folder() / "speech"
@@ -355,12 +356,12 @@ class Narration:
     `play` gives the engine)."""
 
     def __init__(self, folder: Path):
-        from voiceguide import catalog
-        from voiceguide.config import Verbosity, load_config
-        from voiceguide.narrator import SpokenLog
+        from voiceguide.userdata import catalog
+        from voiceguide.userdata.config import Verbosity, load_config
+        from voiceguide.speech.narrator import SpokenLog
         from voiceguide.offline import render_to_wav
-        from voiceguide.player import make_narrator
-        from voiceguide.programs import build_program
+        from voiceguide.app.player import make_narrator
+        from voiceguide.app.programs import build_program
 
         config = load_config().with_overrides(verbosity=Verbosity.FULL)
         routine = catalog.find(NARRATED_ROUTINE, config.vocabulary().all_phrases()).routine
@@ -376,7 +377,7 @@ class Narration:
 
     def looped(self, count: int) -> tuple[np.ndarray, object]:
         """The narration played over and over for `count` samples, and what it says when."""
-        from voiceguide.narrator import SpokenLog
+        from voiceguide.speech.narrator import SpokenLog
 
         log = SpokenLog(keep_seconds=float("inf"))
         length = len(self.samples) / RATE
@@ -403,7 +404,7 @@ def _config(name: str, folder: Path):
     config for the Korean vosk model, the default (English) config otherwise."""
     from test_listener import KOREAN
 
-    from voiceguide.config import load_config
+    from voiceguide.userdata.config import load_config
     if name == "vosk":
         (folder / "config" / "voiceguide").mkdir(parents=True)
         (folder / "config" / "voiceguide" / "config.yaml").write_text(KOREAN, encoding="utf-8")
@@ -412,14 +413,14 @@ def _config(name: str, folder: Path):
 
 
 def _answer_vocabulary(config):
-    from voiceguide.pain import rating_vocabulary
+    from voiceguide.app.pain import rating_vocabulary
 
     return rating_vocabulary(config.ratings["en"], config.vocabulary())
 
 
 def _engine(name: str, config, vocabulary, narration_texts: list[str]):
     """The engine as `play` builds it (pocketsphinx also knows the narration's words)."""
-    from voiceguide.recognizers import make_engine
+    from voiceguide.listening.recognizers import make_engine
 
     return make_engine(config, other_words=narration_texts, vocabulary=vocabulary,
                        answers=vocabulary is not config.vocabulary())

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from audiolab import CpuHogs, PulseLab, Recorder, envelope_db  # noqa: E402
 from conftest import shared_folder  # noqa: E402
-from voiceguide.clips import read_wav, resample, write_wav, Clip  # noqa: E402
+from voiceguide.audio.clips import read_wav, resample, write_wav, Clip  # noqa: E402
 
 SPEECH = shared_folder() / "speech"
 RATE = 48000

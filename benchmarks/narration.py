@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from audiolab import CpuHogs, PulseLab, Recorder, beats, envelope_db, pulse_missing, silence_after  # noqa: E402
-from voiceguide.clips import attack_time, resample  # noqa: E402
-from voiceguide.narrator import Narrator  # noqa: E402
-from voiceguide.synthesis import Synthesizer  # noqa: E402
+from voiceguide.audio.clips import attack_time, resample  # noqa: E402
+from voiceguide.speech.narrator import Narrator  # noqa: E402
+from voiceguide.speech.synthesis import Synthesizer  # noqa: E402
 
 SILENCE_DB = -50.0
 
@@ -89,10 +89,10 @@ def summary(name: str, values_ms: list[float], unit: str = "ms") -> str:
 
 PLAYER_WITH_LATENCY = """\
 import sys
-import voiceguide.audio_out as output
+import voiceguide.speech.output as output
 latency = sys.argv.pop(1)
 output.OUTPUT_LATENCY = latency if latency == "low" else float(latency)
-from voiceguide.launch import main
+from voiceguide.app.launch import main
 sys.exit(main())
 """
 """Runs the player as `-m voiceguide` would, with the output latency its first argument names."""

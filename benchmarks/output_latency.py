@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from audiolab import CpuHogs, PulseLab, pulse_missing  # noqa: E402
-from voiceguide.audio_out import AudioOut  # noqa: E402
+from voiceguide.speech.output import AudioOut  # noqa: E402
 
 SETTINGS = [("low", 0.02), (0.06, 0.02), (0.08, 0.01), (0.08, 0.02), (0.09, 0.01), (0.1, 0.01), (0.1, 0.02),
             (0.15, 0.02)]

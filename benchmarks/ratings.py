@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import shared_folder  # noqa: E402
 from listening import with_hiss  # noqa: E402
-from voiceguide.clips import Clip, read_wav, resample  # noqa: E402
-from voiceguide.config import default_config  # noqa: E402
-from voiceguide.listener import PhraseDecider, chunks_of, detections  # noqa: E402
-from voiceguide.pain import rating_vocabulary  # noqa: E402
-from voiceguide.recognizers import make_engine  # noqa: E402
+from voiceguide.audio.clips import Clip, read_wav, resample  # noqa: E402
+from voiceguide.userdata.config import default_config  # noqa: E402
+from voiceguide.listening.listener import PhraseDecider, chunks_of, detections  # noqa: E402
+from voiceguide.app.pain import rating_vocabulary  # noqa: E402
+from voiceguide.listening.recognizers import make_engine  # noqa: E402
 
 SPEECH = shared_folder() / "speech"
 DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]

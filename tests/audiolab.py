@@ -154,7 +154,7 @@ class Recorder:
     def __enter__(self) -> Recorder:
         import sounddevice as sd
 
-        from voiceguide.audio_out import StreamClock
+        from voiceguide.audio.devices import StreamClock
 
         os.environ["PULSE_SOURCE"] = self.source
         self._ready = threading.Event()
@@ -214,7 +214,7 @@ def sounds(samples: np.ndarray, rate: int, threshold_db: float = -50.0, min_gap:
 
 def beats(samples: np.ndarray, rate: int, min_gap: float = 0.08) -> list[float]:
     """Seconds of each sound's beat (clips.attack_time: where a tenth of its energy has gone by)."""
-    from voiceguide.clips import Clip, attack_time
+    from voiceguide.audio.clips import Clip, attack_time
 
     return [(start + attack_time(Clip(samples[start:end], rate)) * rate) / rate
             for start, end in sounds(samples, rate, min_gap=min_gap)]

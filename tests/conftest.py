@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import paths
-from voiceguide.clock import VirtualClock
-from voiceguide.commands import Command
-from voiceguide.config import Config, default_config
-from voiceguide.cues import Count, Cue, Say, Silence, Tone
-from voiceguide.routine_loader import load_routine, parse_routine
-from voiceguide.runner import ScriptedInbox, run
-from voiceguide.session import Session
-from voiceguide.timeline import PlaySettings, Program, Wording, expand
+from voiceguide.userdata import paths
+from voiceguide.engine.clock import VirtualClock
+from voiceguide.engine.commands import Command
+from voiceguide.userdata.config import Config, default_config
+from voiceguide.engine.cues import Count, Cue, Say, Silence, Tone
+from voiceguide.format.loader import load_routine, parse_routine
+from voiceguide.engine.runner import ScriptedInbox, run
+from voiceguide.engine.session import Session
+from voiceguide.engine.program import PlaySettings, Program, Wording, expand
 
 from audiolab import PulseLab, pulse_missing
 
@@ -28,7 +28,7 @@ DATA = Path(__file__).resolve().parent / "data"
 FAST_MODULES = {"test_authoring", "test_builtin_routines", "test_catalog", "test_config", "test_history",
                 "test_placestore", "test_routine_loader", "test_session", "test_session_properties",
                 "test_speechtime", "test_textview", "test_shortcuts", "test_model_download", "test_endpointing",
-                "test_player"}
+                "test_player", "test_layers"}
 """The pure and command-line tests: no sound server, no speech models (`pytest -m fast`, for
 everyday work; CI runs everything)."""
 
@@ -99,8 +99,8 @@ def config() -> Config:
 
 def narration_of(routine_id: str, config: Config) -> list[str]:
     """Every sentence the narrator may say in a built-in routine: what `play` gives the engine."""
-    from voiceguide import catalog
-    from voiceguide.programs import build_program, speech_timer
+    from voiceguide.userdata import catalog
+    from voiceguide.app.programs import build_program, speech_timer
 
     routine = catalog.find(routine_id, config.vocabulary().all_phrases()).routine
     session = Session(build_program(routine, config), config.vocabulary(), speech_timer(config), lambda cue, at: None)
@@ -181,7 +181,7 @@ class _StopAt(ScriptedInbox):
         self.until = until
 
     def wait(self, deadline):
-        from voiceguide.runner import InboxExhausted
+        from voiceguide.engine.runner import InboxExhausted
 
         if deadline is None or deadline > self.until:
             if not self.script or self.script[0][0] > self.until:

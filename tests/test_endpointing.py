@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voiceguide.endpointing import QUIET_SHARE, WINDOW_SECONDS, Endpointer
+from voiceguide.listening.endpointing import QUIET_SHARE, WINDOW_SECONDS, Endpointer
 
 FRAME_SECONDS = 0.03
 WINDOW = round(WINDOW_SECONDS / FRAME_SECONDS)

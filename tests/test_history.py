@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 
 from test_cli import voiceguide
-from voiceguide import paths
-from voiceguide.history import History, HistoryUnavailable
+from voiceguide.userdata import paths
+from voiceguide.userdata.history import History, HistoryUnavailable
 
 UTC = dt.timezone.utc
 
@@ -209,7 +209,7 @@ def _weeks_of_sessions() -> None:
 
 
 def test_sessions_per_week_counts_every_week_including_the_empty_ones():
-    from voiceguide.history_chart import sessions_per_week
+    from voiceguide.app.history_chart import sessions_per_week
 
     _weeks_of_sessions()
     history = History(paths.data_dir() / "history.sqlite3", read_only=True)

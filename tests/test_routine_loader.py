@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voiceguide.errors import Problem, RoutineError
-from voiceguide.routine import Reps, Span, Timed
-from voiceguide.routine_loader import load_routine, parse_routine
+from voiceguide.format.routine import Reps, Span, Timed
+from voiceguide.format.loader import load_routine, parse_routine
 
 GOOD = """\
 id: demo

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from conftest import SIMPLE, Recording, play_script, program_for, routine_from, speech_time
-from voiceguide.clock import VirtualClock
-from voiceguide.runner import InboxExhausted, ScriptedInbox, run
-from voiceguide.session import Session
-from voiceguide.commands import Command as C, Order
-from voiceguide.cues import Count, Role, Say, ToneKind
-from voiceguide.planner import Place
-from voiceguide.routine import Intensity
-from voiceguide.session import ACCEPT_GAP, LATE_SECONDS, UNDO_SECONDS, Mode, Said
-from voiceguide.timeline import Wording
+from voiceguide.engine.clock import VirtualClock
+from voiceguide.engine.runner import InboxExhausted, ScriptedInbox, run
+from voiceguide.engine.session import Session
+from voiceguide.engine.commands import Command as C, Order
+from voiceguide.engine.cues import Count, Role, Say, ToneKind
+from voiceguide.engine.planner import Place
+from voiceguide.format.routine import Intensity
+from voiceguide.engine.session import ACCEPT_GAP, LATE_SECONDS, UNDO_SECONDS, Mode
+from voiceguide.wording.english import English
+from voiceguide.engine.program import Wording
 
 
 def count_times(run, number, phase_index=0):
@@ -167,7 +168,7 @@ def test_tempo_change_outside_a_set_applies_to_later_sets(simple, config, baseli
     run = play_script(simple, config, [(intro + 0.1, C.SLOWER)], until=intro + 40)
     beats = [at for at, c in run.recording.counts(after=intro)]
     assert beats[1] - beats[0] == pytest.approx(1.15)
-    assert run.recording.said(after=intro)[:3] == ["Step 2 of 3: Circle.", Said.SLOWER_LATER,
+    assert run.recording.said(after=intro)[:3] == ["Step 2 of 3: Circle.", English.SLOWER_LATER,
                                                    "Circle with the thumbs."]
 
 
@@ -204,7 +205,7 @@ def test_undo_takes_back_only_a_command_given_moments_before(simple, config, bas
     t9 = count_times(baseline, 9)
     late = play_script(simple, config, [(t9 + 0.3, C.NEXT), (t9 + 0.3 + UNDO_SECONDS + 5, C.UNDO)],
                        until=t9 + UNDO_SECONDS + 20)
-    assert Said.NOTHING_TO_UNDO in late.recording.said()
+    assert English.NOTHING_TO_UNDO in late.recording.said()
     assert "Undone." not in late.recording.said()
     assert 1 in late.session.skipped
     # said in time but decided late: the moment it was said counts
@@ -221,19 +222,19 @@ def test_a_next_decided_after_the_player_moved_on_is_not_obeyed(simple, config, 
     t_last = count_times(baseline, last)
     said = Order(C.NEXT, said=t_last + 0.2)
     late = play_script(simple, config, [(t_last + 0.2 + LATE_SECONDS + 1.5, said)], until=t_last + 30)
-    assert Said.TOO_LATE in late.recording.said()
+    assert English.TOO_LATE in late.recording.said()
     assert late.session.skipped == set()
     t3 = count_times(baseline, 3)
     same_set = play_script(simple, config, [(t3 + 0.1 + LATE_SECONDS + 0.3, Order(C.NEXT, said=t3 + 0.1))],
                            until=t3 + 10)
-    assert Said.TOO_LATE not in same_set.recording.said() and 1 in same_set.session.skipped
+    assert English.TOO_LATE not in same_set.recording.said() and 1 in same_set.session.skipped
 
 
 def test_pause_and_stop_are_obeyed_however_late(simple, config, baseline):
     t5 = count_times(baseline, 5)
     run = play_script(simple, config, [(t5 + 3.0, Order(C.PAUSE, said=t5 - 2.0))], until=t5 + 10)
     assert run.session.mode is Mode.PAUSED
-    assert Said.TOO_LATE not in run.recording.said()
+    assert English.TOO_LATE not in run.recording.said()
 
 
 def test_no_to_the_stop_question_carries_on(simple, config, baseline):
@@ -242,7 +243,7 @@ def test_no_to_the_stop_question_carries_on(simple, config, baseline):
     t5 = count_times(baseline, 5)
     run = play_script(simple, config, [(t5 + 0.1, C.STOP), (t5 + 3, C.UNDO)], until=t5 + 20)
     assert run.session.mode is Mode.PLAYING
-    assert run.recording.said(after=t5 + 3)[:2] == [Said.CARRYING_ON, "From 5."]
+    assert run.recording.said(after=t5 + 3)[:2] == [English.CARRYING_ON, "From 5."]
     assert [c.number for _, c in run.recording.counts(after=t5 + 3)][:3] == [5, 6, 7]
     paused = play_script(simple, config, [(t5 + 0.1, C.PAUSE), (t5 + 2, C.STOP), (t5 + 4, C.UNDO)], until=t5 + 20)
     assert paused.session.mode is Mode.PAUSED and paused.recording.counts(after=t5 + 0.2) == []
@@ -486,18 +487,18 @@ def test_faster_during_a_hold_says_it_is_for_the_next_counts(config):
     hold_begins = next(at for at, cue in plain.recording.cues if isinstance(cue, Say) and cue.text.endswith("Begin."))
     run_ = play_script(program, config, [(hold_begins + 3.0, C.FASTER)])
     said = run_.recording.said(after=hold_begins + 3.0)
-    assert said[0] == Said.FASTER_LATER
+    assert said[0] == English.FASTER_LATER
     assert run_.session.pace.tempo_factor < 1.0
 
 
 def test_an_unanswered_offer_is_asked_again_then_the_session_carries_on(simple, config):
     """Nobody answers "carry on or start over?" (face down, they did not hear it): it is asked
     again, and then the session carries on from the saved place, naming the step first."""
-    from voiceguide.session import OFFER_WAIT_SECONDS
+    from voiceguide.engine.session import OFFER_WAIT_SECONDS
 
     run = play_script(simple, config, resume_from=Place(2, 4, 3), offer=True, until=3 * OFFER_WAIT_SECONDS)
     offers = [at for at, cue in run.recording.cues if isinstance(cue, Say) and cue.text.startswith("Welcome back.")]
     assert len(offers) == 2 and offers[1] - offers[0] == pytest.approx(OFFER_WAIT_SECONDS, abs=0.5)
     carried = run.recording.said(after=offers[1] + 1)
-    assert carried[:4] == [Said.NO_ANSWER_CARRYING_ON, "Step 2 of 3: Circle.", "Circle with the thumbs.", "From 3."]
+    assert carried[:4] == [English.NO_ANSWER_CARRYING_ON, "Step 2 of 3: Circle.", "Circle with the thumbs.", "From 3."]
     assert run.session.mode is Mode.PLAYING or run.session.mode is Mode.FINISHED

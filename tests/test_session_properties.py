@@ -7,14 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SIMPLE, program_for, routine_from, speech_time
-from voiceguide.clock import VirtualClock
-from voiceguide.commands import Command
-from voiceguide.config import default_config
-from voiceguide.cues import Count, Role, Say
-from voiceguide.planner import Place
-from voiceguide.runner import INTERRUPTED_SECONDS, ScriptedInbox, run
-from voiceguide.session import Mode, Session
-from voiceguide.timeline import PartKind
+from voiceguide.engine.clock import VirtualClock
+from voiceguide.engine.commands import Command
+from voiceguide.userdata.config import default_config
+from voiceguide.engine.cues import Count, Role, Say
+from voiceguide.engine.planner import Place
+from voiceguide.engine.runner import INTERRUPTED_SECONDS, ScriptedInbox, run
+from voiceguide.engine.session import Mode, Session
+from voiceguide.engine.program import PartKind
 
 CONFIG = default_config()
 _script = st.lists(st.tuples(st.floats(0, 200, allow_nan=False), st.sampled_from(list(Command))), max_size=25)

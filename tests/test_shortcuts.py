@@ -11,8 +11,8 @@ import pytest
 
 from conftest import ROOT
 from test_cli import voiceguide
-from voiceguide import paths
-from voiceguide.shortcuts import write_shortcut
+from voiceguide.userdata import paths
+from voiceguide.app.shortcuts import write_shortcut
 
 ROUTINE = """\
 id: mums-back

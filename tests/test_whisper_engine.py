@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from conftest import shared_folder, write_user_config
-from voiceguide import whisper_model
-from voiceguide.clips import Clip, pcm16, read_wav, resample
-from voiceguide.config import load_config
-from voiceguide.listener import PhraseDecider, chunks_of, listen
-from voiceguide.log_mel import FRAMES_PER_SECOND, N_FFT, SAMPLE_RATE, log_mel, mel_filters
-from voiceguide.recognition import RecognizerUnavailable
-from voiceguide.recognizers import make_engine
-from voiceguide.whisper_engine import WhisperEngine, words_of
+from voiceguide.listening import whisper_model
+from voiceguide.audio.clips import Clip, pcm16, read_wav, resample
+from voiceguide.userdata.config import load_config
+from voiceguide.listening.listener import PhraseDecider, chunks_of, listen
+from voiceguide.listening.log_mel import FRAMES_PER_SECOND, N_FFT, SAMPLE_RATE, log_mel, mel_filters
+from voiceguide.listening.recognition import RecognizerUnavailable
+from voiceguide.listening.recognizers import make_engine
+from voiceguide.listening.whisper_engine import WhisperEngine, words_of
 
 SPEECH = shared_folder() / "speech"
 COMMAND_WORDS = ("stop", "no", "back")
@@ -122,7 +122,7 @@ def test_other_real_words_are_rarely_taken_for_commands(config, engine_for):
 @needs_speech
 def test_real_spoken_digits_are_understood_as_pain_ratings(config, engine_for):
     """The pain question's vocabulary: 83% of the 289 when measured (benchmarks/listening.py)."""
-    from voiceguide.pain import rating_vocabulary
+    from voiceguide.app.pain import rating_vocabulary
 
     answers = rating_vocabulary(config.ratings["en"], config.vocabulary())
     digits = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -193,7 +193,7 @@ def player_sentences(config) -> list[str]:
 def test_nothing_the_narrator_says_is_heard_as_a_command(config, engine_for, tmp_path):
     """Each said by the narrator's own voice (pyttsx3 and espeak-ng, at the configured rate) and
     heard alone, as the microphone would hear it if the echo canceller took none of it out."""
-    from voiceguide.player import make_narrator
+    from voiceguide.app.player import make_narrator
 
     vocabulary = config.vocabulary()
     narrator = make_narrator(config, 16000)

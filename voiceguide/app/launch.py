@@ -1,0 +1,33 @@
+"""The command's entry point, kept tiny so the signals are set before anything heavy is imported.
+
+Ctrl-C, SIGTERM (a logout, `kill`) and SIGHUP (the terminal closed) all end voiceguide the same
+way at any moment, start-up included: one line, the place saved, the history row closed, the
+terminal restored. Ctrl-C works even when the shell that started voiceguide ignores it (`nohup`,
+a background job), since a process inherits an ignored signal.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):  # not on Windows
+            signal.signal(getattr(signal, name), _interrupt)
+    try:
+        from voiceguide.app.cli import main as command
+
+        return command()
+    except KeyboardInterrupt:  # before the command could say what was kept
+        try:
+            sys.stderr.write("\nvoiceguide: interrupted.\n")
+        except OSError:  # the terminal is gone
+            pass
+        return 130

@@ -1,0 +1,663 @@
+"""The session engine: an explicit state machine over the program, driven by commands and time.
+
+Pure logic: it is given the time (`now`) with every call, sends cues to a sink, and imports no
+audio, speech or recognition library, so tests run whole routines in virtual time. What every
+command does in every state is documented in docs/commands.md; the rule that holds throughout
+is that nothing loses the user's place: a pause mid-count resumes at the same count, a pause
+mid-sentence restarts that sentence, a pause mid-hold keeps the time already held, and "undo"
+puts back the place before the last command.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voiceguide.engine.commands import Command, Inputs, Vocabulary
+from voiceguide.engine.cues import Count, Cue, Role, Say, Silence, Tone, ToneKind
+from voiceguide.engine.planner import Pace, Place, PlanItem, finished_place, plan
+from voiceguide.format.routine import Reps
+from voiceguide.engine.program import (WORK_SEGMENTS, CountSegment, PartKind, Program, RestSegment, SpeakSegment,
+                                 TimedSegment, Wording)
+
+ACCEPT_GAP = 0.12
+"""Seconds between the accept tone and what is said after it, so the two never overlap."""
+LATE_SECONDS = 1.0
+"""A spoken command decided this long after it was said is late: if the player has moved on
+meanwhile (into another set, hold, rest, run of sentences or step), one that acts on the place
+(LATE_DROPPED) would act on the wrong one, so it is not obeyed and the user is asked to say it
+again."""
+LATE_DROPPED = frozenset({Command.NEXT, Command.PREVIOUS, Command.REPEAT, Command.MORE, Command.ENOUGH})
+"""Pause, resume, stop, the pace, status and help mean the same late as at once; undo has its own
+window (UNDO_SECONDS)."""
+UNDO_SECONDS = 10.0
+OFFER_WAIT_SECONDS = 20.0
+"""The offer to carry on is asked again after this long without an answer, and after a second
+wait the session carries on from the saved place (as `play --resume` does): a user lying face down
+may not have heard it, and must not be left in silence."""
+OFFER_ASKS = 2
+"""Undo takes back only a command given this recently before it was said: it is for a command
+misheard or mis-said just now, never for one from minutes ago (a cough taken for "no" must not
+undo the step the user chose long before)."""
+MAX_TEMPO_FACTOR = 2.0
+MIN_TEMPO_FACTOR = 0.5
+
+CueSink = Callable[[Cue, float], None]
+
+
+class Mode(str, enum.Enum):
+    OFFER = "offer"
+    """Asking whether to carry on from a saved place."""
+    PLAYING = "playing"
+    PAUSED = "paused"
+    CONFIRM_STOP = "confirm-stop"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did, for the screen and the logs."""
+
+    accepted: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a display shows, taken at one instant."""
+
+    mode: Mode
+    title: str
+    part_kind: PartKind
+    step_number: int
+    step_count: int
+    label: str
+    phase: str | None
+    count: int | None
+    target: int | None
+    seconds_left: float | None
+    resting: bool
+    upcoming: str | None
+    tempo: float | None
+    remaining: float
+    stopped: bool = False
+    """Ended before the routine's end (by stop), not finished."""
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    place: Place
+    tempo_factor: float
+    targets: dict
+    at: float
+    """When the command it was taken before was obeyed."""
+
+
+class Session:
+    """Plays a Program: call start(), then handle() commands and advance() time."""
+
+    def __init__(self, program: Program, vocabulary: Vocabulary, speech_time: Callable[[str], float],
+                 sink: CueSink, *, tempo_change: float = 0.15, lookahead: float = 0.0,
+                 resume_from: Place | None = None, offer: bool = False):
+        self.program = program
+        self.words = program.settings.words
+        self.vocabulary = vocabulary
+        self.pace = Pace(speech_time)
+        self.sink = sink
+        self.tempo_change = tempo_change
+        self.lookahead = lookahead
+        self.resume_from = resume_from
+        self.offer = offer  # ask before carrying on from resume_from (else carry on at once)
+        self._offer_asked, self._offer_until = 0, math.inf
+        """How often the offer to carry on was asked, and when it is next due an answer."""
+        self.inputs = Inputs()
+        """How the user can answer; the player sets it, and changes it if voice control stops."""
+        self.mode = Mode.PLAYING
+        self.place = Place(0, 0, 0)
+        self.completed: set[int] = set()  # parts whose work was done to the end (or ended by 'enough')
+        self.skipped: set[int] = set()
+        self._committed_at = 0.0
+        self._moved_at = -math.inf  # when the place last entered a new sentence, set, hold or step
+        self._ticking = False
+        self._plan: list[PlanItem] = []
+        self._emit = 0
+        self._commit = 0
+        self._history: list[_Snapshot] = []
+        self._before_stop = Mode.PLAYING
+
+    # -- driving ------------------------------------------------------------------------------
+
+    def start(self, now: float) -> None:
+        saved = self.resume_from
+        if saved is None or saved == Place(0, 0, 0):
+            self._play(Place(0, 0, 0), now)
+        elif self.offer:
+            self.mode = Mode.OFFER
+            self.place = saved
+            self._offer_asked = 1
+            self._offer_until = now + OFFER_WAIT_SECONDS
+            self._say_only(now, self._offer_text(), self.words.OFFERING)
+        else:
+            self._play(saved, now, preamble=(self.words.RESUMING_SAVED, *self._reminder(saved)), resuming=True)
+
+    @property
+    def finished(self) -> bool:
+        return self.mode is Mode.FINISHED
+
+    def next_deadline(self) -> float | None:
+        """When advance() next has something to do; None while only a command can change anything."""
+        times = [self._offer_until] if self.mode is Mode.OFFER else []
+        if self._emit < len(self._plan):
+            times.append(self._plan[self._emit].at - self.lookahead)
+        if self._commit < len(self._plan):
+            times.append(self._plan[self._commit].at)
+        return min(times) if times else None
+
+    def advance(self, now: float) -> None:
+        """Move the place along and send every cue due by `now` (plus lookahead).
+
+        The place moves first, so whoever saves it never lags behind what the user has heard.
+        """
+        if self.mode is Mode.OFFER and now >= self._offer_until:
+            self._offer_unanswered(now)
+        while self._commit < len(self._plan) and self._plan[self._commit].at <= now:
+            item = self._plan[self._commit]
+            if item.place is not None and self.mode is Mode.PLAYING:
+                self._note_completion(self.place, item.place)
+                self._move_to(item.place, item.at, item.ticking)
+            self._commit += 1
+        while self._emit < len(self._plan) and self._plan[self._emit].at - self.lookahead <= now:
+            item = self._plan[self._emit]
+            if item.cue is not None:
+                self.sink(item.cue, item.at)
+            self._emit += 1
+
+    def handle(self, command: Command, now: float, said: float | None = None) -> Outcome:
+        """Act on a command at once; returns what was done. `said`: when a spoken command was said,
+        if it was decided later (LATE_SECONDS)."""
+        self.advance(now)
+        if self.mode is Mode.FINISHED:
+            return Outcome(False, self.words.SESSION_HAS_ENDED)
+        said = now if said is None else min(said, now)
+        if command in LATE_DROPPED and now - said > LATE_SECONDS and self._moved_at > said:
+            return self._tell_briefly(now, self.words.TOO_LATE, accepted=False)
+        if self.mode is Mode.CONFIRM_STOP:
+            return self._answer_stop(command, now, said)
+        if self.mode is Mode.OFFER:
+            return self._answer_offer(command, now)
+        return self._dispatch(command, now, said)
+
+    def interrupted(self, since: float, now: float) -> Outcome | None:
+        """Nothing ran from `since` to `now` (the process was stopped, the machine slept, a device
+        call froze): what fell due meanwhile was never heard. Rather than fast-forward through it,
+        pause at the place reached at `since` and say so. None when nothing was missed."""
+        if self.mode is not Mode.PLAYING:
+            return None
+        self.advance(since)
+        if self.mode is not Mode.PLAYING:
+            return None
+        self._hold_still(since)
+        self.mode = Mode.PAUSED
+        return self._say_only(now, self.words.interrupted(self._place_words(since), self._ways(Command.RESUME)),
+                              self.words.INTERRUPTED_NOTE)
+
+    def _place_words(self, now: float) -> str:
+        """Where the session is, in a few words: "count 4", "20 seconds into the hold"."""
+        view = self.view(now)
+        part = self.program.parts[self.current_place(now).part]
+        if part.kind is PartKind.OPENING:
+            return self.words.AT_SAFETY_POINTS
+        if part.kind is PartKind.CLOSING:
+            return self.words.AT_THE_END
+        if view.count is not None:
+            return self.words.at_count(view.count, view.target)
+        if view.resting:
+            return self.words.AT_REST
+        if view.seconds_left is not None:
+            return self.words.at_time_left(view.seconds_left, part.step.name)
+        return self.words.at_start_of(part.step.name)
+
+    # -- what the user is told -----------------------------------------------------------------
+
+    def current_place(self, now: float) -> Place:
+        """The place right now: holds and rests count the seconds since the last tick."""
+        place = self.place
+        if self._ticking and self.mode is Mode.PLAYING:
+            segment = self._segment(place)
+            limit = self._segment_length(place, segment)
+            progress = min(place.progress + max(0.0, now - self._committed_at), limit)
+            return Place(place.part, place.segment, progress)
+        return place
+
+    def view(self, now: float) -> View:
+        place = self.current_place(now)
+        if place.part >= len(self.program.parts):
+            place = Place(len(self.program.parts) - 1, 0, 0)
+        part = self.program.parts[place.part]
+        segment = part.segments[place.segment]
+        count = target = seconds_left = tempo = None
+        phase = None
+        if isinstance(segment, CountSegment):
+            target = int(self.pace.target(place.part, place.segment, segment))
+            count = min(max(1, int(place.progress)), target)
+            tempo = self.pace.beat(segment)
+            phase = segment.phase
+        elif isinstance(segment, (TimedSegment, RestSegment)):
+            seconds_left = self._segment_length(place, segment) - place.progress
+        upcoming = next((p.label for p in self.program.parts[place.part + 1:] if p.kind is PartKind.STEP), None)
+        return View(mode=self.mode, title=self.program.routine.title, part_kind=part.kind,
+                    step_number=part.number, step_count=self.program.step_count, label=part.label, phase=phase,
+                    count=count, target=target, seconds_left=seconds_left,
+                    resting=isinstance(segment, RestSegment), upcoming=upcoming, tempo=tempo,
+                    remaining=self._remaining(place, now),
+                    stopped=self.mode is Mode.FINISHED and self.place.part < len(self.program.parts))
+
+    # -- commands by state ---------------------------------------------------------------------
+
+    def _dispatch(self, command: Command, now: float, said: float) -> Outcome:
+        playing = self.mode is Mode.PLAYING
+        if command is Command.PAUSE:
+            return self._pause(now) if playing else Outcome(False, self.words.ALREADY_PAUSED)
+        if command is Command.RESUME:
+            return self._resume(now) if not playing else Outcome(False, self.words.ALREADY_PLAYING)
+        if command is Command.STOP:
+            return self._ask_stop(now)
+        if command is Command.STATUS:
+            return self._tell(now, self._status_text(now))
+        if command is Command.HELP:
+            return self._tell(now, self._help_text())
+        if command is Command.UNDO:
+            return self._undo(now, said)
+        handler = {Command.NEXT: self._next, Command.PREVIOUS: self._previous, Command.REPEAT: self._repeat,
+                   Command.SLOWER: self._slower, Command.FASTER: self._faster, Command.MORE: self._more,
+                   Command.ENOUGH: self._enough, Command.START_OVER: self._start_over}[command]
+        snapshot = _Snapshot(self.current_place(now), self.pace.tempo_factor, dict(self.pace.targets), now)
+        outcome = handler(now)
+        if outcome.accepted:
+            self._history.append(snapshot)
+        return outcome
+
+    def _answer_stop(self, command: Command, now: float, said: float) -> Outcome:
+        if command is Command.STOP:
+            self.mode = Mode.FINISHED
+            self._clear_plan()
+            self.sink(Silence(), now)
+            self.sink(Say(self.words.ENDED, Role.FEEDBACK), now)
+            return Outcome(True, self.words.SESSION_ENDED_NOTE)
+        before, self.mode = self._before_stop, Mode.PAUSED
+        if before is Mode.OFFER:
+            self.mode = Mode.OFFER
+            self._offer_asked, self._offer_until = 0, now + OFFER_WAIT_SECONDS
+            return self._answer_offer(command, now)
+        if command is Command.RESUME:
+            return self._resume(now, preamble=(self.words.CARRYING_ON,))
+        if command is Command.UNDO:  # "no": do not end the session
+            return self._resume(now, preamble=(self.words.CARRYING_ON,)) if before is Mode.PLAYING else self._pause(now)
+        if command is Command.PAUSE:
+            return self._pause(now)
+        if before is Mode.PLAYING:
+            if command in (Command.SLOWER, Command.FASTER, Command.MORE):
+                self._resume(now)  # these adjust a running plan
+            else:
+                self.mode = Mode.PLAYING  # every other command re-plans from the place itself
+        return self._dispatch(command, now, said)
+
+    def _offer_unanswered(self, now: float) -> None:
+        if self._offer_asked < OFFER_ASKS:
+            self._offer_asked += 1
+            self._offer_until = now + OFFER_WAIT_SECONDS
+            self._say_only(now, self._offer_text(), self.words.OFFERING_AGAIN)
+        else:
+            self._play(self.place, now, preamble=(self.words.NO_ANSWER_CARRYING_ON, *self._reminder(self.place)),
+                       resuming=True)
+
+    def _answer_offer(self, command: Command, now: float) -> Outcome:
+        if command is Command.RESUME:
+            return self._play(self.place, now, preamble=self._reminder(self.place), resuming=True,
+                              note=self.words.CARRYING_ON_SAVED)
+        if command in (Command.START_OVER, Command.NEXT):  # the key n, and "next" as once asked for
+            return self._start_over(now)
+        if command is Command.STOP:
+            return self._ask_stop(now)
+        return self._say_only(now, self._offer_text(), self.words.WAITING_FOR_ANSWER)
+
+    # -- the commands --------------------------------------------------------------------------
+
+    def _start_over(self, now: float) -> Outcome:
+        self.pace.targets.clear()
+        return self._play(Place(0, 0, 0), now, preamble=(self.words.STARTING_OVER,), note=self.words.STARTING_OVER)
+
+    def _pause(self, now: float) -> Outcome:
+        self._hold_still(now)
+        self.mode = Mode.PAUSED
+        return self._say_only(now, self._paused_text(), self.words.PAUSED_NOTE)
+
+    def _resume(self, now: float, preamble: tuple[str, ...] = ()) -> Outcome:
+        return self._play(self.place, now, preamble=preamble, resuming=True, note=self.words.RESUMED)
+
+    def _ask_stop(self, now: float) -> Outcome:
+        self._hold_still(now)
+        self._before_stop = self.mode
+        self.mode = Mode.CONFIRM_STOP
+        return self._say_only(now, self._stop_question(), self.words.stop_again(self._ways(Command.STOP)))
+
+    def _next(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        part = self.program.parts[place.part]
+        if part.kind is PartKind.OPENING:
+            lines = part.segments[0].lines
+            if place.progress + 1 < len(lines):
+                return self._play(Place(place.part, 0, place.progress + 1), now, note=self.words.NEXT_POINT)
+        if part.kind is PartKind.STEP and place.part not in self.completed:
+            self.skipped.add(place.part)
+        if part.kind is PartKind.CLOSING:
+            return self._end_now(now)
+        return self._play(Place(place.part + 1, 0, 0), now, note=self.words.NEXT_STEP)
+
+    def _previous(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        part = self.program.parts[place.part]
+        if part.kind is PartKind.OPENING:
+            return self._play(Place(place.part, 0, max(0, place.progress - 1)), now, note=self.words.PREVIOUS_POINT)
+        first_step = 1
+        target = max(first_step, place.part - 1)
+        return self._play(Place(target, 0, 0), now, note=self.words.PREVIOUS_STEP if target < place.part else self.words.STEP_RESTARTED)
+
+    def _repeat(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        part = self.program.parts[place.part]
+        segment = part.segments[place.segment]
+        if part.step is None or isinstance(segment, SpeakSegment):
+            return self._play(Place(place.part, place.segment, 0 if part.step else place.progress), now,
+                              note=self.words.REPEATING)
+        work_index = max(i for i in range(place.segment + 1) if isinstance(part.segments[i], WORK_SEGMENTS))
+        instruction = part.step.instruction if self.program.settings.wording is Wording.FULL else (
+            part.step.brief or part.step.instruction)
+        return self._play(Place(place.part, work_index, 0), now, preamble=(instruction,), resuming=True,
+                          note=self.words.REPEATING_SET)
+
+    def _slower(self, now: float) -> Outcome:
+        return self._change_tempo(now, 1 + self.tempo_change, slower=True)
+
+    def _faster(self, now: float) -> Outcome:
+        return self._change_tempo(now, 1 / (1 + self.tempo_change), slower=False)
+
+    def _change_tempo(self, now: float, factor: float, slower: bool) -> Outcome:
+        words = self.words
+        new = min(max(self.pace.tempo_factor * factor, MIN_TEMPO_FACTOR), MAX_TEMPO_FACTOR)
+        if math.isclose(new, self.pace.tempo_factor):
+            return self._tell_briefly(now, words.SLOWEST if slower else words.FASTEST, accepted=False)
+        self.pace.tempo_factor = new
+        later = not isinstance(self._segment(self.current_place(now)), CountSegment)
+        if later:  # a hold or a sentence has no beat: say what the change is for
+            said = words.SLOWER_LATER if slower else words.FASTER_LATER
+        else:
+            said = words.SLOWER if slower else words.FASTER
+        return self._carry_on(now, said, note=words.tempo_note(slower, new, later))
+
+    def _more(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        segment = self._segment(place)
+        if not isinstance(segment, WORK_SEGMENTS):
+            return self._tell_briefly(now, self.words.NOTHING_TO_EXTEND, accepted=False)
+        current = self.pace.target(place.part, place.segment, segment)
+        top = segment.span.high
+        if current >= top:
+            full = self.words.FULL_COUNT if isinstance(segment, CountSegment) else self.words.FULL_TIME
+            return self._tell_briefly(now, full, accepted=False)
+        step_size = max(1, round((segment.span.high - segment.span.low) / 2))
+        new = min(top, current + step_size)
+        self.pace.targets[(place.part, place.segment)] = new
+        said = self.words.going_to(int(new)) if isinstance(segment, CountSegment) else self.words.up_to(new)
+        return self._carry_on(now, said, note=said)
+
+    def _enough(self, now: float) -> Outcome:
+        place = self.current_place(now)
+        part = self.program.parts[place.part]
+        if isinstance(self._segment(place), WORK_SEGMENTS) and self._is_last_work(place):
+            self.completed.add(place.part)
+        if place.segment + 1 < len(part.segments):
+            return self._play(Place(place.part, place.segment + 1, 0), now, note=self.words.MOVING_ON)
+        if part.kind is PartKind.CLOSING:
+            return self._end_now(now)
+        return self._play(Place(place.part + 1, 0, 0), now, note=self.words.MOVING_ON)
+
+    def _undo(self, now: float, said: float) -> Outcome:
+        if not self._history or said - self._history[-1].at > UNDO_SECONDS:
+            return self._tell_briefly(now, self.words.NOTHING_TO_UNDO, accepted=False)
+        snapshot = self._history.pop()
+        self.pace.tempo_factor = snapshot.tempo_factor
+        self.pace.targets = dict(snapshot.targets)
+        self.skipped.discard(snapshot.place.part)
+        return self._play(snapshot.place, now, preamble=(self.words.UNDONE,), resuming=True, note=self.words.UNDONE)
+
+    def _end_now(self, now: float) -> Outcome:
+        self.sink(Silence(), now)
+        self.sink(Tone(ToneKind.FINISHED), now)
+        self._clear_plan()
+        self._move_to(finished_place(self.program), now, ticking=False)
+        return Outcome(True, self.words.FINISHED)
+
+    # -- mechanics -----------------------------------------------------------------------------
+
+    def _reminder(self, place: Place) -> tuple[str, ...]:
+        """Coming back to a saved place inside a step's work, days later maybe: which technique it
+        is, and its instruction in brief, before "From 22. Ready, and"."""
+        part = self.program.parts[min(place.part, len(self.program.parts) - 1)]
+        if part.kind is not PartKind.STEP or place.segment == 0:
+            return ()  # the step's own introduction is what plays next
+        return (self.words.step_heading(part.number, self.program.step_count, part.step.name),
+                part.step.brief or part.step.instruction)
+
+    def _play(self, place: Place, now: float, preamble: tuple[str, ...] = (), resuming: bool = False,
+              note: str = "") -> Outcome:
+        """Silence what was playing and play from `place`."""
+        self.sink(Silence(), now)
+        self.sink(Tone(ToneKind.ACCEPT), now)
+        self.mode = Mode.PLAYING
+        self._move_to(place, now, ticking=False)
+        self._set_plan(plan(self.program, place, now + ACCEPT_GAP, self.pace, preamble=preamble,
+                            resuming=resuming), now)
+        return Outcome(True, note)
+
+    def _carry_on(self, now: float, said: str, note: str) -> Outcome:
+        """Apply a pace change without breaking the rhythm: the next beat comes at the new tempo."""
+        self.sink(Tone(ToneKind.ACCEPT), now)
+        if self.mode is not Mode.PLAYING:
+            self.sink(Say(said, Role.FEEDBACK), now + ACCEPT_GAP)
+            return Outcome(True, note)
+        place = self.current_place(now)
+        segment = self._segment(place)
+        quiet_until = now + ACCEPT_GAP + self.pace.speech_time(said)
+        self.sink(Say(said, Role.FEEDBACK), now + ACCEPT_GAP)
+        if isinstance(segment, CountSegment):
+            number, at = self._last_sent_count(place)
+            if number >= self.pace.target(place.part, place.segment, segment):
+                self._replan_after_segment(place)
+            else:
+                self._splice(plan(self.program, Place(place.part, place.segment, number + 1),
+                                  max(now, at + self.pace.beat(segment)), self.pace, continuing=True,
+                                  quiet_until=quiet_until))
+        elif isinstance(segment, TimedSegment):
+            self._splice(plan(self.program, place, now, self.pace, continuing=True))
+        else:
+            self._replan_after_segment(place)
+        self.advance(now)
+        return Outcome(True, note)
+
+    def refresh_timing(self, now: float) -> bool:
+        """Re-plan what follows the current segment (clip lengths became known); False: try later."""
+        if self.mode is not Mode.PLAYING:
+            return True
+        return self._replan_after_segment(self.current_place(now))
+
+    def _last_sent_count(self, place: Place) -> tuple[int, float]:
+        """The last count of this set already sent to the outputs, and its time."""
+        for item in reversed(self._plan[:self._emit]):
+            if isinstance(item.cue, Count) and item.place is not None and \
+                    (item.place.part, item.place.segment) == (place.part, place.segment):
+                return item.cue.number, item.at
+        return int(place.progress), self._committed_at
+
+    def _splice(self, items: list[PlanItem]) -> None:
+        """Replace what has not been sent yet; what was sent (inside the lookahead) stands."""
+        sent = self._plan[:self._emit]
+        last = sent[-1].at if sent else -math.inf
+        self._plan = sent + [item for item in items if item.at > last]
+
+    def _replan_after_segment(self, place: Place) -> bool:
+        """Keep the current segment as planned; re-plan what follows it (new tempo, targets, lengths)."""
+        boundary = next((i for i in range(self._commit, len(self._plan))
+                         if self._plan[i].place is not None and
+                         (self._plan[i].place.part, self._plan[i].place.segment) > (place.part, place.segment)),
+                        None)
+        if boundary is None:
+            return True
+        if boundary < self._emit:
+            return False  # the next segment has already been sent; try again once it is under way
+        nxt = self._plan[boundary].place
+        self._plan = self._plan[:boundary] + plan(self.program, Place(nxt.part, nxt.segment, 0),
+                                                  self._plan[boundary].at, self.pace)
+        return True
+
+    def _tell(self, now: float, text: str) -> Outcome:
+        """Speak `text`; while playing, the place is kept and play resumes right after it."""
+        if self.mode is Mode.PLAYING:
+            return self._play(self.current_place(now), now, preamble=(text,), resuming=True, note=text)
+        return self._say_only(now, text, text)
+
+    def _tell_briefly(self, now: float, text: str, accepted: bool) -> Outcome:
+        """A short remark that does not interrupt the beat."""
+        self.sink(Say(text, Role.FEEDBACK), now)
+        return Outcome(accepted, text)
+
+    def _say_only(self, now: float, text: str, note: str) -> Outcome:
+        """Silence everything and say one thing, without moving (paused, asking)."""
+        self.sink(Silence(), now)
+        self.sink(Tone(ToneKind.ACCEPT), now)
+        self._set_plan([PlanItem(now + ACCEPT_GAP, Say(text, Role.FEEDBACK))], now)
+        return Outcome(True, note)
+
+    def _set_plan(self, items: list[PlanItem], now: float) -> None:
+        self._plan, self._emit, self._commit = items, 0, 0
+        self.advance(now)
+
+    def _clear_plan(self) -> None:
+        self._plan, self._emit, self._commit = [], 0, 0
+
+    def _hold_still(self, now: float) -> None:
+        """Fix the place at this instant; a hold's clock stops until play goes on."""
+        self._move_to(self.current_place(now), now, ticking=False)
+
+    def _move_to(self, place: Place, at: float, ticking: bool) -> None:
+        if (place.part, place.segment) != (self.place.part, self.place.segment):
+            self._moved_at = at
+        self.place, self._committed_at, self._ticking = place, at, ticking
+        if place == finished_place(self.program):
+            self.mode = Mode.FINISHED
+
+    def _note_completion(self, old: Place, new: Place) -> None:
+        """Playing on past the end of a step's last work segment completes that step."""
+        if old.part >= len(self.program.parts) or self.program.parts[old.part].kind is not PartKind.STEP:
+            return
+        segments = self.program.parts[old.part].segments
+        last_work = max(i for i, s in enumerate(segments) if isinstance(s, WORK_SEGMENTS))
+        if old.segment <= last_work and (new.part > old.part or new.segment > last_work):
+            self.completed.add(old.part)
+
+    def _is_last_work(self, place: Place) -> bool:
+        part = self.program.parts[place.part]
+        return not any(isinstance(s, WORK_SEGMENTS) for s in part.segments[place.segment + 1:])
+
+    def _segment(self, place: Place):
+        return self.program.parts[place.part].segments[place.segment]
+
+    def _segment_length(self, place: Place, segment) -> float:
+        if isinstance(segment, TimedSegment):
+            return self.pace.target(place.part, place.segment, segment)
+        if isinstance(segment, RestSegment):
+            return segment.seconds
+        return math.inf
+
+    def _remaining(self, place: Place, now: float) -> float:
+        if self.mode is Mode.PLAYING and self._plan:
+            return max(0.0, self._plan[-1].at - now)
+        if place.part >= len(self.program.parts):
+            return 0.0
+        items = plan(self.program, place, 0.0, self.pace, resuming=True)
+        return items[-1].at
+
+    def texts_ahead(self, place: Place | None = None) -> list[str]:
+        """Everything the narrator will say from `place` on, in order, then fixed feedback: to render ahead."""
+        items = plan(self.program, place or Place(0, 0, 0), 0.0, self.pace, resuming=place is not None)
+        texts = [item.cue.text for item in items if isinstance(item.cue, (Say, Count))]
+        return list(dict.fromkeys(texts + self.words.feedback() + [self._paused_text(), self._stop_question(),
+                                                         self._help_text()]))
+
+    def _paused_text(self) -> str:
+        return self.words.paused(self._ways(Command.RESUME))
+
+    def _stop_question(self) -> str:
+        return self.words.stop_question(self._ways(Command.STOP))
+
+    def _ways(self, command: Command) -> list[tuple[str, str]]:
+        """How `command` can be given right now (voice, keys, typed), for the wording to name."""
+        return self.inputs.ways(command, self.vocabulary.say(command))
+
+    def _status_text(self, now: float) -> str:
+        words, view = self.words, self.view(now)
+        part = self.program.parts[self.current_place(now).part]
+        if part.kind is PartKind.OPENING:
+            here = words.STILL_ON_SAFETY_POINTS
+        elif part.kind is PartKind.CLOSING:
+            return words.LAST_STEP_DONE
+        elif view.count is not None:
+            later: list[str] = []
+            if isinstance(part.step.work, Reps) and view.phase:
+                names = [ph.name for ph in part.step.work.phases]
+                later = names[names.index(view.phase) + 1:] if view.phase in names else []
+            here = words.left_in_set(view.target - view.count, later)
+        elif view.resting:
+            here = words.resting_before(view.upcoming)
+        elif view.seconds_left is not None:
+            here = words.time_left(view.seconds_left)
+        else:
+            here = words.on_step(view.step_number, view.label)
+        minutes = max(1, math.ceil(view.remaining / 60))
+        if part.kind is PartKind.OPENING:
+            return words.status(here, self.program.step_count, minutes, opening=True)
+        return words.status(here, self.program.step_count - part.number, minutes, opening=False)
+
+    def _help_text(self) -> str:
+        """Every command; and the safety points in full when the opening gave only a reminder."""
+        listed = [c for c in Command if c is not Command.HELP and (c in self.vocabulary.phrases or c in self.inputs.keys)]
+        if self.inputs.voice or not self.inputs.keys:
+            verb = "say" if self.inputs.voice or not self.inputs.typed else "type"
+            items = [(self.vocabulary.say(c), None) for c in listed]
+        else:  # keys only: name the key for each
+            verb = "press"
+            items = [(self.vocabulary.say(c), self.inputs.keys[c]) for c in listed if c in self.inputs.keys]
+        commands = self.words.commands(verb, items)
+        cautions = self.program.routine.cautions
+        if cautions and not self.program.settings.full_cautions:
+            return " ".join((self.words.SAFETY_POINTS, *cautions, commands))
+        return commands
+
+    def _offer_text(self) -> str:
+        place, words = self.place, self.words
+        part = self.program.parts[min(place.part, len(self.program.parts) - 1)]
+        segment = part.segments[min(place.segment, len(part.segments) - 1)]
+        if part.kind is PartKind.STEP:
+            count = int(place.progress) if isinstance(segment, CountSegment) and place.progress > 1 else None
+            left = (self._segment_length(place, segment) - place.progress
+                    if isinstance(segment, TimedSegment) and place.progress > 0 else None)
+            where = words.at_step(part.number, part.label, count, left)
+        else:
+            where = words.AT_SAFETY_POINTS if part.kind is PartKind.OPENING else words.AT_THE_VERY_END
+        return words.offer(where, self._ways(Command.RESUME), self._start_over_ways())
+
+    def _start_over_ways(self) -> list[tuple[str, str]]:
+        """How to answer "start over": its phrase, or "next" in a language without one."""
+        return self._ways(Command.START_OVER if Command.START_OVER in self.vocabulary.phrases else Command.NEXT)
