@@ -16,7 +16,8 @@ from voiceguide.audio.clips import Clip, read_wav
 from voiceguide.engine.commands import Command
 from voiceguide.userdata.config import ConfigError, default_config, load_config
 from voiceguide.listening.listener import PhraseDecider, chunks_of, detections
-from voiceguide.app.pain import advice, rating_vocabulary, warning
+from voiceguide.app.pain import rating_vocabulary, warning
+from voiceguide.wording.english import ENGLISH
 
 SPEECH = shared_folder() / "speech"
 needs_speech = pytest.mark.skipif(not (SPEECH / "manifest.csv").exists(), reason="needs shared/speech recordings")
@@ -59,7 +60,7 @@ def test_a_rating_of_8_or_a_rise_of_3_is_a_warning_sign(before, after, warned):
 
 
 def test_the_advice_says_stop_and_see_a_clinician_and_reads_the_cautions():
-    text = advice("Your pain went from 2 to 6.", ("Stop if the pain shoots down a leg.",))
+    text = ENGLISH.pain_advice("Your pain went from 2 to 6.", ("Stop if the pain shoots down a leg.",))
     assert text.startswith("Your pain went from 2 to 6.")
     assert "see a clinician" in text and text.endswith("Stop if the pain shoots down a leg.")
 

@@ -397,11 +397,12 @@ def _record(args, config: Config, out: TextIO, err: TextIO) -> int:
     from voiceguide.app.recorder import Recorder, RecordingStopped
     from voiceguide.userdata.recordings import Recordings
     from voiceguide.app.takes import utterances
+    from voiceguide.wording import words_for
     
     config = _with_flags(config, args)
     routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
     recordings = Recordings.for_routine(routine.id)
-    every = utterances(routine, max(0, min(args.numbers, 1000)))
+    every = utterances(routine, max(0, min(args.numbers, 1000)), words_for(config.language))
     if args.step:
         known = {step.id for step in routine.steps}
         unknown = [step for step in args.step if step not in known]

@@ -19,6 +19,8 @@ from voiceguide.engine.commands import Command, Vocabulary
 from voiceguide.userdata.config import Config, RatingWords
 from voiceguide.listening.recognition import Engine
 from voiceguide.format.routine import Routine
+from voiceguide.wording import words_for
+from voiceguide.wording.english import ENGLISH, English
 
 HIGH = 8
 """A rating this high advises against massaging."""
@@ -40,22 +42,13 @@ def rating_vocabulary(words: RatingWords, commands: Vocabulary) -> AnswerVocabul
     return AnswerVocabulary(meanings)
 
 
-def warning(before: int | None, after: int) -> str | None:
+def warning(before: int | None, after: int, words: English = ENGLISH) -> str | None:
     """Why a rating is a warning sign, or None if it is not."""
     if before is not None and after - before >= RISE:
-        return f"Your pain went from {before} to {after}."
+        return words.pain_rose(before, after)
     if after >= HIGH:
-        return f"You rated your pain {after} out of 10."
+        return words.pain_rated(after)
     return None
-
-
-def advice(reason: str, cautions: tuple[str, ...]) -> str:
-    """What the narrator says about a warning sign, with the routine's cautions."""
-    text = (f"{reason} That is a warning sign. Stop the massage for today, rest in a comfortable position, "
-            "and see a clinician, especially if the pain stays, spreads, or comes with numbness.")
-    if cautions:
-        text += " This routine's safety points: " + " ".join(cautions)
-    return text
 
 
 class PainCheck:
@@ -66,6 +59,7 @@ class PainCheck:
         """`engine_for` makes the recognition engine for the answers' vocabulary (it may raise
         RecognizerUnavailable)."""
         self.routine, self.prompter, self.show, self.warn = routine, prompter, show, warn
+        self.words = words_for(config.language)
         self._listening = True
         commands = config.vocabulary()
         self.vocabulary = rating_vocabulary(config.ratings[config.language], commands)
@@ -74,30 +68,30 @@ class PainCheck:
 
     def before(self) -> tuple[int | None, bool]:
         """The rating before the session, and whether to start it."""
-        rating = self._rating("Before we start: how is your pain, from zero to ten? "
-                              f"Say pain and a number, or {self.skip} to leave it out.")
+        words = self.words
+        rating = self._rating(words.pain_before(self.skip))
         if rating is None or rating < HIGH:
             return rating, True
-        self._tell(advice(f"You rated your pain {rating} out of 10.", self.routine.cautions))
-        answer = self._ask(f"Say {self.go_on} if you still want to go ahead, or {self.stop}.",
+        self._tell(words.pain_advice(words.pain_rated(rating), self.routine.cautions))
+        answer = self._ask(words.go_ahead_question(self.go_on, self.stop),
                            lambda meaning: meaning in (Command.RESUME, Command.STOP))
-        self._tell({Command.RESUME: "Going ahead. Stop at once if the pain gets worse.",
-                    Command.STOP: "All right. Not today."}.get(answer, "No answer, so the routine does not start."))
+        self._tell({Command.RESUME: words.GOING_AHEAD, Command.STOP: words.NOT_TODAY}.get(
+            answer, words.NO_ANSWER_NOT_STARTED))
         return rating, answer is Command.RESUME
 
     def after(self, before: int | None) -> int | None:
         """The rating after the session, with the advice if it calls for it."""
-        rating = self._rating("How is your pain now, from zero to ten?")
+        rating = self._rating(self.words.PAIN_NOW)
         if rating is not None:
-            reason = warning(before, rating)
+            reason = warning(before, rating, self.words)
             if reason:
-                self._tell(advice(reason, self.routine.cautions))
+                self._tell(self.words.pain_advice(reason, self.routine.cautions))
         return rating
 
     def _rating(self, question: str) -> int | None:
         answer = self._ask(question, lambda meaning: isinstance(meaning, int) or meaning in (SKIP, Command.STOP))
         if isinstance(answer, int):
-            self._tell(f"Pain {answer}, noted.")
+            self._tell(self.words.pain_noted(answer))
             return answer
         return None
 
@@ -106,7 +100,7 @@ class PainCheck:
             self._tell(question)
             if not self._listening:
                 return None
-            self.show("  Listening...")
+            self.show(f"  {self.words.LISTENING}")
             try:
                 heard = self.prompter.listen(self.engine, self.vocabulary, ANSWER_SECONDS)
             except AudioUnavailable as exc:

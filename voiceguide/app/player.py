@@ -224,7 +224,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
             warn(f"{exc}; playing in text mode")
     clock = MonotonicClock()
     inbox = CommandInbox(clock)
-    view = TextView(out, live=interactive and out.isatty())
+    view = TextView(out, live=interactive and out.isatty(), words=program.settings.words)
     outputs = _Outputs(view, tracer)
     session = Session(program, config.vocabulary(),
                       sound.narrator.known_duration if sound else speech_timer(config), outputs,
@@ -280,7 +280,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
 
     def run_session() -> None:
         run(session, clock, inbox, refresh=REFRESH_SECONDS, on_tick=on_tick, on_command=on_command,
-            start_delay=config.audio.lead_in if sound else 0.0)
+            start_delay=_lead_in(config, sound, clock.now()))
 
     try:
         if interactive:
@@ -370,6 +370,12 @@ def _pain_check(config: Config, routine: Routine, sound: _Audio | None, device: 
     except RecognizerUnavailable as exc:
         warn(f"pain ratings need voice control ({exc}); not asking")
         return None
+
+
+def _lead_in(config: Config, sound: _Audio | None, now: float) -> float:
+    """The silence still to play before the first words: the configured lead-in, less the silence
+    the output has played since it started (waking a Bluetooth headset is what it is for)."""
+    return max(0.0, config.audio.lead_in - (now - sound.out.started)) if sound else 0.0
 
 
 def _voice_control_builder(config: Config, inbox: CommandInbox, sound: _Audio | None, session: Session,

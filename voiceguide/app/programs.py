@@ -12,6 +12,7 @@ from voiceguide.engine.planner import Pace, Place, plan
 from voiceguide.format.routine import Routine
 from voiceguide.engine.speechtime import estimate_seconds
 from voiceguide.engine.program import PlaySettings, Program, Wording, expand
+from voiceguide.wording import words_for
 
 
 def wording_for(config: Config, sessions_played: int) -> Wording:
@@ -34,7 +35,8 @@ def build_program(routine: Routine, config: Config, sessions_played: int = 0,
     settings = PlaySettings(intensity=routine.intensity or config.intensity, tempo=config.timing.tempo,
                             rest=config.timing.rest, count_in=config.timing.count_in,
                             wording=wording_for(config, sessions_played), inputs=inputs or Inputs(),
-                            full_cautions=cautions_in_full(config, sessions_played, cautions_heard))
+                            full_cautions=cautions_in_full(config, sessions_played, cautions_heard),
+                            words=words_for(config.language))
     return expand(routine, settings, config.vocabulary())
 
 

@@ -23,6 +23,7 @@ from voiceguide.speech.output import AudioOut
 from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.audio.clips import Clip, from_pcm16
 from voiceguide.engine.commands import Command, Vocabulary
+from voiceguide.wording import words_for
 from voiceguide.userdata.config import Config
 from voiceguide.engine.cues import ToneKind
 from voiceguide.errors import VoiceguideError
@@ -56,9 +57,9 @@ class RecordingStopped(VoiceguideError):
 
 def answer_vocabulary(config: Config) -> Vocabulary:
     """keep / again / stop, in the config's language: its phrases for next, repeat and stop, plus
-    the word "keep" in English."""
+    its wording's word for keep."""
     phrases = config.vocabulary().phrases
-    keep = (("keep",) if config.language == "en" else ()) + phrases.get(Command.NEXT, ())
+    keep = (words_for(config.language).KEEP,) + phrases.get(Command.NEXT, ())
     return AnswerVocabulary({Command.NEXT: tuple(dict.fromkeys(keep)), Command.REPEAT: phrases.get(Command.REPEAT, ()),
                              Command.STOP: phrases.get(Command.STOP, ())})
 
@@ -69,6 +70,7 @@ class Recorder:
                  input_device: str = ""):
         self.config, self.routine, self.recordings = config, routine, recordings
         self.show, self.warn = show, warn
+        self.words = words_for(config.language)
         self.prompter = Prompter(narrator, out, volume=config.speech.volume, warn=warn,
                                  input_device=input_device or config.audio.input_device,
                                  wake_word=config.recognizer.wake_word)
@@ -86,8 +88,7 @@ class Recorder:
         """Record each of `chosen`; returns how many were kept. Raises RecordingStopped."""
         kept = 0
         keep, again, stop = (self.vocabulary.say(c) for c in (Command.NEXT, Command.REPEAT, Command.STOP))
-        self.say(f"Let's record. After each beep, read the sentence. Then say {keep} or {again}; "
-                 f"say {stop} to end.")
+        self.say(self.words.recording_intro(keep, again, stop))
         for number, utterance in enumerate(chosen, 1):
             self.show(f"[{number}/{len(chosen)}] {utterance.what}:\n    {utterance.text}")
             if self._record_one(utterance, keep, again):
@@ -103,12 +104,11 @@ class Recorder:
 
     def _wait_for_sound(self, why: str) -> None:
         """Try the output and the microphone until both work again; only Ctrl-C ends the wait."""
-        self.show(f"  {why[0].upper()}{why[1:]}. Waiting for the sound to come back; everything kept is "
-                  "saved (Ctrl-C ends).")
+        self.show(f"  {self.words.waiting_for_sound(why)}")
         retry = threading.Event()
         while not self._sound_works():
             retry.wait(REOPEN_RETRY_SECONDS)
-        self.show("  The sound is back. This sentence again.")
+        self.show(f"  {self.words.SOUND_BACK}")
 
     def _sound_works(self) -> bool:
         if not self.prompter.out.reopen():
@@ -134,22 +134,22 @@ class Recorder:
             if clip is None:
                 empty += 1
                 if empty >= EMPTY_TAKES:
-                    self.show("  Nothing heard; passing over this one (record it later with --step).")
+                    self.show(f"  {self.words.NOTHING_HEARD_PASSING}")
                     return False
-                self.say("I heard nothing. Let's try again.")
+                self.say(self.words.HEARD_NOTHING)
                 continue
-            self.show(f"  Recorded {clip.duration:.1f} s. Playing it back.")
+            self.show(f"  {self.words.recorded(clip.duration)}")
             self.play(clip)
-            answer = self.ask(f"Keep it? Say {keep}, or {again}.")
+            answer = self.ask(self.words.keep_question(keep, again))
             if answer is Command.NEXT:
                 try:
                     self.recordings.keep(utterance.text, clip)
                 except OSError as exc:
                     raise VoiceguideError(f"cannot store the recording in {self.recordings.folder}: "
                                           f"{exc.strerror or exc}") from None
-                self.show("  Kept.")
+                self.show(f"  {self.words.KEPT}")
                 return True
-            self.show("  Again.")
+            self.show(f"  {self.words.AGAIN}")
 
     def take(self, text: str) -> Clip:
         """Record until the user has finished the sentence (or the length limit for it)."""
@@ -157,7 +157,7 @@ class Recorder:
         end = TakeEnd(RECORD_RATE, limit)
         parts = []
         microphone = Microphone(self.prompter.input_device, rate=RECORD_RATE)
-        self.show("  Speak now.")
+        self.show(f"  {self.words.SPEAK_NOW}")
         try:
             for pcm, _at in microphone.chunks():
                 samples = from_pcm16(pcm).astype(np.float32)
@@ -172,7 +172,7 @@ class Recorder:
         """keep, again or stop, by voice or typed; asks again if no one answers."""
         for _ in range(ASKS):
             self.say(question)
-            self.show(f"  {question} (or type k / a / q and Enter)")
+            self.show(f"  {self.words.typed_answers(question)}")
             answer = self.prompter.listen(self.engine, self.vocabulary, ANSWER_SECONDS, self.typed)
             if answer is Command.STOP:
                 raise RecordingStopped("stopped; everything kept so far is saved")

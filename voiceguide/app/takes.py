@@ -12,6 +12,7 @@ import numpy as np
 
 from voiceguide.audio.clips import Clip
 from voiceguide.format.routine import Reps, Routine
+from voiceguide.wording.english import ENGLISH, English
 
 FRAME_SECONDS = 0.02
 END_SILENCE_SECONDS = 1.5
@@ -40,7 +41,7 @@ class Utterance:
     step: str | None
 
 
-def utterances(routine: Routine, numbers: int = 0) -> list[Utterance]:
+def utterances(routine: Routine, numbers: int = 0, words: English = ENGLISH) -> list[Utterance]:
     """Every sentence the narrator says from this routine, in the order it says them, and the
     counting numbers 1..`numbers` if asked (the rest of what is said is shared by all routines)."""
     found = [Utterance(f"{routine.title}.", "title", None)]
@@ -48,7 +49,8 @@ def utterances(routine: Routine, numbers: int = 0) -> list[Utterance]:
     for step in routine.steps:
         parts = [("position", step.position), ("instruction", step.instruction), ("brief", step.brief)]
         if isinstance(step.work, Reps):
-            parts += [("phase", phase.announce) for phase in step.work.phases]
+            parts += [("phase", phase.announce or words.phase_starts(phase.name, index))
+                      for index, phase in enumerate(step.work.phases)]
         parts += [("tip", tip.text) for tip in step.tips]
         found += [Utterance(text, f"{step.name}: {kind}", step.id) for kind, text in parts if text]
     found += [Utterance(str(number), f"count {number}", None) for number in range(1, numbers + 1)]

@@ -23,6 +23,7 @@ from typing import TextIO
 from voiceguide.engine.commands import Command, Vocabulary
 from voiceguide.engine.cues import Count, Cue, Say, Silence, Tone
 from voiceguide.engine.session import Mode, Outcome, View
+from voiceguide.wording.english import ENGLISH, English
 
 KEYS = {
     "n": Command.NEXT, "p": Command.PREVIOUS, "b": Command.PREVIOUS, "r": Command.REPEAT,
@@ -35,9 +36,6 @@ KEY_NAMES = {Command.PAUSE: "space", Command.RESUME: "space", Command.START_OVER
 """The key for each command, as a prompt names it (the first of two keys for one command)."""
 STATUS_LINES = 5
 """The block's rows above the keys: title, where, work, next, last command."""
-KEY_HELP = ("space pause/resume", "n next", "p back", "r repeat", "+/- tempo", "m more", "e enough",
-            "u undo", "s status", "h help", "q stop")
-KEYS_LABEL = "  keys  "
 
 
 def display_width(text: str) -> int:
@@ -57,21 +55,23 @@ def fit(text: str, columns: int) -> str:
     return text
 
 
-def key_lines(columns: int) -> list[str]:
+def key_lines(columns: int, words: English = ENGLISH) -> list[str]:
     """The keys, wrapped between items to fit the terminal's width."""
+    first = f"  {words.KEYS_LABEL}  "
+    indent = " " * display_width(first)
     lines, items = [], []
-    for item in KEY_HELP:
-        label = KEYS_LABEL if not lines else " " * len(KEYS_LABEL)
+    for item in words.KEY_HELP:
+        label = first if not lines else indent
         if items and display_width(label + " · ".join([*items, item])) > columns - 1:
             lines.append(label + " · ".join(items))
             items = []
         items.append(item)
-    return [*lines, (KEYS_LABEL if not lines else " " * len(KEYS_LABEL)) + " · ".join(items)]
+    return [*lines, (first if not lines else indent) + " · ".join(items)]
 
 
-def block_height(columns: int) -> int:
+def block_height(columns: int, words: English = ENGLISH) -> int:
     """Rows the live block takes on a terminal this wide."""
-    return STATUS_LINES + len(key_lines(columns))
+    return STATUS_LINES + len(key_lines(columns, words))
 
 
 def clock_text(seconds: float) -> str:
@@ -83,9 +83,10 @@ def clock_text(seconds: float) -> str:
 class TextView:
     """A cue sink and display. `live` redraws a status block in place (a terminal)."""
 
-    def __init__(self, out: TextIO, live: bool):
+    def __init__(self, out: TextIO, live: bool, words: English = ENGLISH):
         self.out = out
         self.live = live
+        self.words = words
         self._rows = 0
         """The terminal's height the block was placed for (0: not placed yet)."""
         self._height = 0
@@ -117,9 +118,9 @@ class TextView:
             return
         columns, rows = shutil.get_terminal_size((100, 24))
         lines = [f"{view.title}", self._where(view), self._work(view), self._next(view),
-                 f"  last command  {self._note}" if self._note else "", *key_lines(columns)]
-        if (rows, block_height(columns)) != (self._rows, self._height):
-            self._place_block(rows, block_height(columns))
+                 f"  {self.words.LAST_COMMAND}  {self._note}" if self._note else "", *key_lines(columns, self.words)]
+        if (rows, block_height(columns, self.words)) != (self._rows, self._height):
+            self._place_block(rows, block_height(columns, self.words))
         first_row = rows - len(lines) + 1
         drawn = "".join(f"\x1b[{first_row + index};1H\x1b[2K{fit(line, max(1, columns - 1))}"
                         for index, line in enumerate(lines))
@@ -141,25 +142,24 @@ class TextView:
         self._rows, self._height = rows, height
 
     def _where(self, view: View) -> str:
-        mode = {Mode.PLAYING: "", Mode.PAUSED: "  [PAUSED]", Mode.CONFIRM_STOP: "  [STOP? press q again]",
-                Mode.OFFER: "  [resume? space: carry on, n: start over]",
-                Mode.FINISHED: "  [stopped]" if view.stopped else "  [finished]"}[view.mode]
+        words = self.words
+        tag = {Mode.PLAYING: "", Mode.PAUSED: words.PAUSED_TAG, Mode.CONFIRM_STOP: words.CONFIRM_STOP_TAG,
+               Mode.OFFER: words.OFFER_TAG,
+               Mode.FINISHED: words.STOPPED_TAG if view.stopped else words.FINISHED_TAG}[view.mode]
+        mode = f"  {tag}" if tag else ""
         if view.step_number:
-            return f"  Step {view.step_number} of {view.step_count} · {view.label}{mode}"
+            return f"  {words.step_of(view.step_number, view.step_count, view.label)}{mode}"
         return f"  {view.label}{mode}"
 
     def _work(self, view: View) -> str:
         if view.count is not None:
-            phase = f" ({view.phase})" if view.phase else ""
-            return f"  Count {view.count} of {view.target}{phase} · {view.tempo:.1f} s each · beat {self._beat}"
+            return f"  {self.words.count_line(view.count, view.target, view.phase, view.tempo, self._beat)}"
         if view.seconds_left is not None:
-            kind = "Rest" if view.resting else "Time left"
-            return f"  {kind} {clock_text(view.seconds_left)}"
+            return f"  {self.words.clock_line(view.resting, clock_text(view.seconds_left))}"
         return f"  » {self._last_said}"
 
     def _next(self, view: View) -> str:
-        upcoming = f"Next: {view.upcoming}" if view.upcoming else "Last step"
-        return f"  {upcoming} · about {clock_text(view.remaining)} to the end"
+        return f"  {self.words.next_line(view.upcoming, clock_text(view.remaining))}"
 
     def _log(self, line: str) -> None:
         self.out.write(line + "\n")

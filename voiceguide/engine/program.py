@@ -167,7 +167,7 @@ def _step_part(step: Step, number: int, total: int, settings: PlaySettings, upco
             for index, phase in enumerate(work.phases):
                 span = work.phase_count(phase)
                 target = pick_count(span, intensity)
-                segments.append(SpeakSegment(((phase.announce, Role.PHASE), (settings.words.times(target), Role.ANNOUNCE)),
+                segments.append(SpeakSegment(((phase.announce or settings.words.phase_starts(phase.name, index), Role.PHASE), (settings.words.times(target), Role.ANNOUNCE)),
                                              tone=ToneKind.PHASE if index else None))
                 segments.append(CountSegment(span, target, tempo, phase.name, step.tips if index == 0 else ()))
     else:

@@ -187,7 +187,7 @@ def _phases(check: Checker, reps: LineMap, field: str) -> list[Phase]:
         phase_field = f"{join(field, 'phases')}[{index + 1}]"
         if isinstance(item, str) and item.strip():
             name = " ".join(item.split())
-            phases.append(Phase(name=name, announce=_default_announce(name, index)))
+            phases.append(Phase(name=name))
             continue
         if not isinstance(item, LineMap):
             check.problem(check.line_of(items, index), phase_field,
@@ -198,12 +198,8 @@ def _phases(check: Checker, reps: LineMap, field: str) -> list[Phase]:
         announce = check.text(item, "say", phase_field, required=False)
         count = _count_value(check, item, "count", phase_field) if "count" in item else None
         if name:
-            phases.append(Phase(name=name, announce=announce or _default_announce(name, index), count=count))
+            phases.append(Phase(name=name, announce=announce or None, count=count))
     return phases
-
-
-def _default_announce(name: str, index: int) -> str:
-    return f"{name.capitalize()} first." if index == 0 else f"Now {name}."
 
 
 def _timed(check: Checker, timed: LineMap, field: str) -> Timed | None:
@@ -298,7 +294,8 @@ def narration(routine: Routine) -> Iterator[tuple[str, str]]:
                 yield join(field, key), getattr(step, key)
         if isinstance(step.work, Reps):
             for index, phase in enumerate(step.work.phases, start=1):
-                yield f"{field}.reps.phases[{index}].say", phase.announce
+                if phase.announce:
+                    yield f"{field}.reps.phases[{index}].say", phase.announce
         if isinstance(step.work, Timed) and step.work.until:
             yield join(field, "timed.until"), step.work.until
         for index, tip in enumerate(step.tips, start=1):

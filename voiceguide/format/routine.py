@@ -57,7 +57,8 @@ class Phase:
     """One part of a counted set: a direction or a side (`clockwise`, `left side`)."""
 
     name: str
-    announce: str
+    announce: str | None = None
+    """What is said as the phase starts; None: the language's own ("Clockwise first.", "Now X.")."""
     count: Span | None = None
     """Overrides the step's count for this phase."""
 

@@ -97,7 +97,8 @@ class AudioOut:
             self.failed = f"cannot open the audio output '{self.device_name}': {exc}"
             raise AudioUnavailable(self.failed) from None
         self.latency = float(self._stream.latency)
-        self.last_callback = time.monotonic()
+        self.last_callback = self.started = time.monotonic()
+        """When the stream started playing (silence, until clips come): a lead-in of its own."""
 
     def reopen(self) -> bool:
         """Close the stream that stopped and open the device again (the sound server restarted, a

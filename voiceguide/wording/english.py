@@ -36,9 +36,6 @@ class English:
     ROUTINE_DONE = "That completes the routine. Well done."
     REST_AND_WATER = "Take a moment to rest, and drink some water."
 
-    def title(self, title: str) -> str:
-        return title if title.endswith((".", "!", "?")) else f"{title}."
-
     def hint(self, pause: Sequence[Way], help_: Sequence[Way], cautions_on_help: bool) -> str:
         hears = "every command and the safety points" if cautions_on_help else "every command"
         return f"You can {self.how(pause)} at any time, or {self.how(help_)} to hear {hears}."
@@ -58,6 +55,10 @@ class English:
 
     def times(self, count: int) -> str:
         return f"{count} times."
+
+    def phase_starts(self, name: str, index: int) -> str:
+        """A phase of a counted set begins (where the routine does not say what to say)."""
+        return f"{name.capitalize()} first." if index == 0 else f"Now {name}."
 
     def count(self, number: int) -> str:
         return str(number)
@@ -219,3 +220,82 @@ class English:
 
     def _steps(self, count: int, adjective: str = "") -> str:
         return f"{count} {adjective}step{'s' if count != 1 else ''}"
+
+    # -- the pain ratings (app/pain.py) -------------------------------------------------------
+    GOING_AHEAD = "Going ahead. Stop at once if the pain gets worse."
+    NOT_TODAY = "All right. Not today."
+    NO_ANSWER_NOT_STARTED = "No answer, so the routine does not start."
+    PAIN_NOW = "How is your pain now, from zero to ten?"
+    LISTENING = "Listening..."
+
+    def pain_before(self, skip: str) -> str:
+        return f"Before we start: how is your pain, from zero to ten? Say pain and a number, or {skip} to leave it out."
+
+    def pain_rose(self, before: int, after: int) -> str:
+        return f"Your pain went from {before} to {after}."
+
+    def pain_rated(self, rating: int) -> str:
+        return f"You rated your pain {rating} out of 10."
+
+    def pain_advice(self, reason: str, cautions: Sequence[str]) -> str:
+        text = (f"{reason} That is a warning sign. Stop the massage for today, rest in a comfortable position, "
+                "and see a clinician, especially if the pain stays, spreads, or comes with numbness.")
+        return text + (" This routine's safety points: " + " ".join(cautions) if cautions else "")
+
+    def go_ahead_question(self, go_on: str, stop: str) -> str:
+        return f"Say {go_on} if you still want to go ahead, or {stop}."
+
+    def pain_noted(self, rating: int) -> str:
+        return f"Pain {rating}, noted."
+
+    # -- recording one's own narration (app/recorder.py) --------------------------------------
+    KEEP = "keep"
+    """The answer that keeps a take, besides the phrases for next."""
+    HEARD_NOTHING = "I heard nothing. Let's try again."
+    NOTHING_HEARD_PASSING = "Nothing heard; passing over this one (record it later with --step)."
+    KEPT = "Kept."
+    AGAIN = "Again."
+    SPEAK_NOW = "Speak now."
+    SOUND_BACK = "The sound is back. This sentence again."
+
+    def recording_intro(self, keep: str, again: str, stop: str) -> str:
+        return f"Let's record. After each beep, read the sentence. Then say {keep} or {again}; say {stop} to end."
+
+    def recorded(self, seconds: float) -> str:
+        return f"Recorded {seconds:.1f} s. Playing it back."
+
+    def keep_question(self, keep: str, again: str) -> str:
+        return f"Keep it? Say {keep}, or {again}."
+
+    def typed_answers(self, question: str) -> str:
+        return f"{question} (or type k / a / q and Enter)"
+
+    def waiting_for_sound(self, why: str) -> str:
+        return f"{why[:1].upper()}{why[1:]}. Waiting for the sound to come back; everything kept is saved (Ctrl-C ends)."
+
+    # -- the live view (app/textview.py) ------------------------------------------------------
+    KEYS_LABEL = "keys"
+    KEY_HELP = ("space pause/resume", "n next", "p back", "r repeat", "+/- tempo", "m more", "e enough",
+                "u undo", "s status", "h help", "q stop")
+    PAUSED_TAG = "[PAUSED]"
+    CONFIRM_STOP_TAG = "[STOP? press q again]"
+    OFFER_TAG = "[resume? space: carry on, n: start over]"
+    STOPPED_TAG = "[stopped]"
+    FINISHED_TAG = "[finished]"
+    LAST_COMMAND = "last command"
+    LAST_STEP = "Last step"
+
+    def step_of(self, number: int, total: int, label: str) -> str:
+        return f"Step {number} of {total} · {label}"
+
+    def count_line(self, count: int, target: int, phase: str | None, tempo: float, beat: str) -> str:
+        return f"Count {count} of {target}{f' ({phase})' if phase else ''} · {tempo:.1f} s each · beat {beat}"
+
+    def clock_line(self, resting: bool, clock: str) -> str:
+        return f"{'Rest' if resting else 'Time left'} {clock}"
+
+    def next_line(self, upcoming: str | None, clock: str) -> str:
+        return f"{f'Next: {upcoming}' if upcoming else self.LAST_STEP} · about {clock} to the end"
+
+
+ENGLISH = English()
