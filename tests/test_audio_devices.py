@@ -234,7 +234,7 @@ def test_no_alsa_message_reaches_the_terminal():
     """ALSA prints its complaints (underruns, unknown devices) to stderr, where they break the live
     view; once voiceguide has loaded sounddevice they are counted instead."""
     asking = ("import ctypes, ctypes.util\n"
-              "from voiceguide import library_messages\n"
+              "from voiceguide.audio import library_messages\n"
               "from voiceguide.audio.devices import load_sounddevice\n"
               "load_sounddevice()\n"
               "asound = ctypes.CDLL(ctypes.util.find_library('asound'))\n"
