@@ -41,6 +41,7 @@ suite runs in parallel (scripts/test.sh): what they measure is timing, and two s
 the CPU with each other would measure each other. The rest run beside them on the other workers."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
 def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if item.module.__name__ in FAST_MODULES:

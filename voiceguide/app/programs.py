@@ -7,11 +7,11 @@ loading the audio, speech and listening stacks.
 from __future__ import annotations
 
 from voiceguide.engine.commands import Inputs
-from voiceguide.userdata.config import Cautions, Config, Verbosity
 from voiceguide.engine.planner import Pace, Place, plan
-from voiceguide.format.routine import Routine
-from voiceguide.engine.speechtime import estimate_seconds
 from voiceguide.engine.program import PlaySettings, Program, Wording, expand
+from voiceguide.engine.speechtime import estimate_seconds
+from voiceguide.format.routine import Routine
+from voiceguide.userdata.config import Cautions, Config, Verbosity
 from voiceguide.wording import words_for
 
 

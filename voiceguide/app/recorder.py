@@ -18,23 +18,23 @@ from typing import TextIO
 import numpy as np
 
 from voiceguide.app.asking import AnswerVocabulary, Prompter, TypedAnswers
-from voiceguide.listening.microphone import Microphone
-from voiceguide.speech.output import AudioOut
-from voiceguide.audio.devices import AudioUnavailable
+from voiceguide.app.takes import TakeEnd, Utterance, polish
 from voiceguide.audio.clips import Clip, from_pcm16
+from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.engine.commands import Command, Vocabulary
-from voiceguide.wording import words_for
-from voiceguide.userdata.config import Config
 from voiceguide.engine.cues import ToneKind
+from voiceguide.engine.speechtime import estimate_seconds
 from voiceguide.errors import VoiceguideError
-from voiceguide.speech.narrator import Narrator
+from voiceguide.format.routine import Routine
+from voiceguide.listening.microphone import Microphone
 from voiceguide.listening.recognition import Engine, RecognizerUnavailable
 from voiceguide.listening.recognizers import make_engine
-from voiceguide.userdata.recordings import Recordings
-from voiceguide.format.routine import Routine
-from voiceguide.engine.speechtime import estimate_seconds
-from voiceguide.app.takes import TakeEnd, Utterance, polish
+from voiceguide.speech.narrator import Narrator
+from voiceguide.speech.output import AudioOut
 from voiceguide.speech.tones import tone
+from voiceguide.userdata.config import Config
+from voiceguide.userdata.recordings import Recordings
+from voiceguide.wording import words_for
 
 RECORD_RATE = 48000
 """Takes are kept at full rate: they are narration, not just something to recognise."""

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import platformdirs
 
-from voiceguide.userdata import paths
 from voiceguide.errors import VoiceguideError
+from voiceguide.userdata import paths
 
 SCRIPTS = Path(__file__).resolve().parent.parent.parent / "scripts"
 _RESERVED = re.compile(r"""[\s"'\\><~|&;$*?#()`]""")

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voiceguide.engine.cues import Count, Cue, Role, Say, Tone, ToneKind
+from voiceguide.engine.program import CountSegment, Program, RestSegment, Segment, SpeakSegment, TimedSegment, Wording
 from voiceguide.format.routine import TEMPO_RANGE
 from voiceguide.wording.english import English
-from voiceguide.engine.program import CountSegment, Program, RestSegment, Segment, SpeakSegment, TimedSegment, Wording
 
 SENTENCE_GAP = 0.3
 """Seconds of silence between two sentences."""

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from voiceguide.engine.commands import Command, Inputs, Vocabulary
 from voiceguide.engine.cues import Role, ToneKind
+from voiceguide.format.routine import TEMPO_RANGE, Intensity, Reps, Routine, Span, Step, Tip
 from voiceguide.wording.english import English
-from voiceguide.format.routine import Intensity, Reps, Routine, Span, Step, Tip
-from voiceguide.format.routine import TEMPO_RANGE
 
 
 class Wording(str, enum.Enum):

@@ -18,9 +18,17 @@ from dataclasses import dataclass
 from voiceguide.engine.commands import Command, Inputs, Vocabulary
 from voiceguide.engine.cues import Count, Cue, Role, Say, Silence, Tone, ToneKind
 from voiceguide.engine.planner import Pace, Place, PlanItem, finished_place, plan
+from voiceguide.engine.program import (
+    WORK_SEGMENTS,
+    CountSegment,
+    PartKind,
+    Program,
+    RestSegment,
+    SpeakSegment,
+    TimedSegment,
+    Wording,
+)
 from voiceguide.format.routine import Reps
-from voiceguide.engine.program import (WORK_SEGMENTS, CountSegment, PartKind, Program, RestSegment, SpeakSegment,
-                                 TimedSegment, Wording)
 
 ACCEPT_GAP = 0.12
 """Seconds between the accept tone and what is said after it, so the two never overlap."""

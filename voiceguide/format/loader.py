@@ -13,10 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import Problem, RoutineError
-from voiceguide.format.routine import MAX_COUNT, MAX_DURATION, MAX_PHASES, MAX_REST, TEMPO_RANGE, Intensity, Phase, Reps, Routine, Span, Step, Timed, Tip, Work
+from voiceguide.format.routine import (
+    MAX_COUNT,
+    MAX_DURATION,
+    MAX_PHASES,
+    MAX_REST,
+    TEMPO_RANGE,
+    Intensity,
+    Phase,
+    Reps,
+    Routine,
+    Span,
+    Step,
+    Timed,
+    Tip,
+    Work,
+)
 from voiceguide.format.schema import Checker, describe, join
 from voiceguide.format.yamlsource import LineList, LineMap, YamlFileError, parse_yaml_mapping, read_yaml_mapping
-
 
 ROUTINE_KEYS = ("id", "title", "description", "for", "intensity", "cautions", "notes", "steps")
 STEP_KEYS = ("id", "name", "position", "instruction", "brief", "reps", "timed", "tips", "rest", "intensity")

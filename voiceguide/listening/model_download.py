@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.listening import whisper_model
 from voiceguide.errors import VoiceguideError
+from voiceguide.listening import whisper_model
 
 MODEL_LIST_URL = "https://alphacephei.com/vosk/models/model-list.json"
 TIMEOUT = 30.0

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from voiceguide.userdata import paths
-
-from voiceguide.listening import whisper_model
 from voiceguide.engine.commands import Vocabulary
-from voiceguide.userdata.config import Config
+from voiceguide.listening import whisper_model
 from voiceguide.listening.recognition import Engine, RecognizerUnavailable
+from voiceguide.userdata import paths
+from voiceguide.userdata.config import Config
 
 
 def model_folders() -> list[Path]:

@@ -19,18 +19,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceguide.listening.microphone import Microphone
-from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.audio.clips import from_pcm16, pcm16
+from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.engine.commands import Command
-from voiceguide.userdata.config import Config
-from voiceguide.listening.echo import MAX_DELAY_SECONDS, QUIET_REFERENCE, EchoCanceller, estimate_delay, follows_reference
-from voiceguide.listening.recognition import CHUNK_SECONDS
+from voiceguide.listening.echo import (
+    MAX_DELAY_SECONDS,
+    QUIET_REFERENCE,
+    EchoCanceller,
+    estimate_delay,
+    follows_reference,
+)
 from voiceguide.listening.listener import Detection, PhraseDecider, detections
-from voiceguide.speech.narrator import SpokenLog
+from voiceguide.listening.microphone import Microphone
 from voiceguide.listening.playback_record import PlaybackRecord, SteadyTimeline
-from voiceguide.listening.recognition import SAMPLE_RATE, Engine, Heard, RecognizerUnavailable
+from voiceguide.listening.recognition import CHUNK_SECONDS, SAMPLE_RATE, Engine, Heard, RecognizerUnavailable
 from voiceguide.listening.recognizers import make_engine
+from voiceguide.speech.narrator import SpokenLog
+from voiceguide.userdata.config import Config
 
 PHRASE_SECONDS = 1.5
 """How far back from a decision the phrase that led to it is looked for."""

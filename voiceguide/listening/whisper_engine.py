@@ -31,9 +31,9 @@ import numpy as np
 
 from voiceguide.audio.clips import from_pcm16
 from voiceguide.engine.commands import Vocabulary, normalise
+from voiceguide.listening.endpointing import WholeFrames
 from voiceguide.listening.log_mel import log_mel
 from voiceguide.listening.recognition import SAMPLE_RATE, Heard, RecognizerUnavailable
-from voiceguide.listening.endpointing import WholeFrames
 from voiceguide.listening.voice_activity import speech_endpointer
 from voiceguide.listening.whisper_model import verify
 

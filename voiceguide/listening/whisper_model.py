@@ -15,8 +15,8 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.userdata import paths
 from voiceguide.listening.recognition import RecognizerUnavailable
+from voiceguide.userdata import paths
 
 NAME = "whisper-tiny.en"
 """The model's folder name among the user's models."""

@@ -10,6 +10,7 @@ import queue
 
 import numpy as np
 
+
 class Mixer:
     """Clips waiting to start and clips playing, mixed block by block.
 

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.engine.commands import normalise
 from voiceguide.audio.clips import BadClip, Clip, attack_time, quantized, read_wav, resample, trim_silence, write_wav
-from voiceguide.userdata.recordings import Recordings
+from voiceguide.engine.commands import normalise
 from voiceguide.engine.cues import Count, Cue, Say, Silence, Tone, ToneKind
 from voiceguide.engine.speechtime import estimate_seconds
 from voiceguide.speech.synthesis import SynthesisError, Synthesizer
 from voiceguide.speech.tones import tone
+from voiceguide.userdata.recordings import Recordings
 
 _DRIVERS = {"linux": "espeak", "darwin": "nsss", "win32": "sapi5"}
 

@@ -14,8 +14,14 @@ from typing import Protocol
 
 import numpy as np
 
-from voiceguide.audio.devices import (CLOSE_WITHIN_SECONDS, AudioUnavailable, StreamClock, load_sounddevice,
-                                      resolve_device, started_within)
+from voiceguide.audio.devices import (
+    CLOSE_WITHIN_SECONDS,
+    AudioUnavailable,
+    StreamClock,
+    load_sounddevice,
+    resolve_device,
+    started_within,
+)
 from voiceguide.speech.mixer import Mixer
 
 BLOCK_SECONDS = 0.02

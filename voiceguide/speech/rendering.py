@@ -15,10 +15,10 @@ import numpy as np
 from voiceguide.audio.clips import wav_writer
 from voiceguide.engine.clock import VirtualClock
 from voiceguide.engine.commands import Vocabulary
-from voiceguide.speech.narrator import AudioNarration, Narrator, SpokenLog
+from voiceguide.engine.program import Program
 from voiceguide.engine.runner import ScriptedInbox, run
 from voiceguide.engine.session import Session
-from voiceguide.engine.program import Program
+from voiceguide.speech.narrator import AudioNarration, Narrator, SpokenLog
 
 TAIL_SECONDS = 0.5
 

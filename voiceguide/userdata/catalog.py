@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.userdata import paths
 from voiceguide.errors import RoutineError, RoutineNotFound
 from voiceguide.format.loader import LoadedRoutine, load_routine
+from voiceguide.userdata import paths
 
 SUFFIXES = (".yaml", ".yml")
 

@@ -11,13 +11,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from voiceguide.userdata import paths
 from voiceguide.engine.commands import OPTIONAL_COMMANDS, Command, Vocabulary, normalise
 from voiceguide.errors import ConfigError
-from voiceguide.format.routine import Intensity
-from voiceguide.format.routine import TEMPO_RANGE
+from voiceguide.format.routine import TEMPO_RANGE, Intensity
 from voiceguide.format.schema import Checker, join
 from voiceguide.format.yamlsource import LineMap, YamlFileError, read_yaml_mapping
+from voiceguide.userdata import paths
 
 
 class Verbosity(str, enum.Enum):

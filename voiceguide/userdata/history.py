@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from voiceguide.userdata import paths
 from voiceguide.errors import VoiceguideError
+from voiceguide.userdata import paths
 
 SCHEMA_VERSION = 1
 MAX_ROWS = 1_000_000

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from voiceguide.atomic import replacing
 from voiceguide.engine.planner import Place
-from voiceguide.format.routine import Routine
-from voiceguide.engine.session import MAX_TEMPO_FACTOR, MIN_TEMPO_FACTOR
 from voiceguide.engine.program import PartKind, Program
+from voiceguide.engine.session import MAX_TEMPO_FACTOR, MIN_TEMPO_FACTOR
+from voiceguide.format.routine import Routine
 
 FORMAT = 1
 SESSIONS_COUNTED_AGAIN = "sessions are counted afresh (the full instructions may come back for a while)"

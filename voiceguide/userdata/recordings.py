@@ -13,8 +13,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from voiceguide.userdata import paths
 from voiceguide.audio.clips import BadClip, Clip, read_wav, write_wav
+from voiceguide.userdata import paths
 from voiceguide.userdata.placestore import atomic_write_json
 
 INDEX = "index.json"
