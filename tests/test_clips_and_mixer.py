@@ -136,7 +136,7 @@ def _fill(mixer: Mixer, block_start: float) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("rate", [48000, 16000])
+@pytest.mark.parametrize("rate", [48000, 44100, 22050, 16000])
 def test_a_wav_file_read_block_by_block_is_heard_as_the_whole_file_would_be(tmp_path, rate):
     from voiceguide.listening.listener import chunks_of, wav_file_chunks
 

@@ -7,6 +7,7 @@ here is tested with arrays made in code.
 from __future__ import annotations
 
 import contextlib
+import math
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -139,12 +140,20 @@ def trim_silence(clip: Clip, threshold_db: float = SILENCE_DB, margin: float = E
 
 
 def resample(clip: Clip, rate: int) -> Clip:
-    """Band-limited resampling through the spectrum; exact for these short clips."""
+    """Band-limited resampling through the spectrum.
+
+    The padded length is a whole number of `unit`s (source samples that make a whole number of
+    new ones: 441 at 22.05 kHz to 16 kHz), so the new samples fall exactly on the new rate's grid.
+    A length rounded instead stretched the sound by up to half a sample over its length, which
+    moved a 22.05 kHz file's high frequencies by ~5% of full scale against the same file resampled
+    in blocks."""
     if clip.rate == rate:
         return clip
     count = len(clip.samples)
     new_count = max(1, int(round(count * rate / clip.rate)))
+    unit = clip.rate // math.gcd(clip.rate, rate)
     pad = int(0.02 * clip.rate)  # zero padding keeps the circular FFT from wrapping the edges
+    pad += -(count + pad) % unit
     padded = np.concatenate([clip.samples, np.zeros(pad, np.float32)])
     spectrum = np.fft.rfft(padded)
     padded_new = int(round(len(padded) * rate / clip.rate))

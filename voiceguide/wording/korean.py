@@ -180,7 +180,9 @@ class Korean(English):
 
     def commands(self, verb: str, items: Sequence[tuple[str, str | None]]) -> str:
         words = [f"{_KEY_NAMES.get(key, key)} {phrase}" if key else f"'{phrase}'" for phrase, key in items]
-        doing = {"say": "이렇게 말할 수 있어요", "type": "이렇게 입력할 수 있어요", "press": "이 키를 누를 수 있어요"}[verb]
+        # not "이렇게 ...": its first syllables were heard as 이전 ("previous") by the Korean model
+        doing = {"say": "명령은 이렇게 말하면 돼요", "type": "명령은 이렇게 입력하면 돼요",
+                 "press": "명령은 이 키로 할 수 있어요"}[verb]
         return f"{doing}: {', '.join(words)}."
 
     # -- on screen ----------------------------------------------------------------------------
