@@ -1,12 +1,13 @@
 """Narration benchmark: first audio, beat accuracy, and pause-to-silence latency, through real devices.
 
-    .venv/bin/python benchmarks/narration.py [--runs 5] [--pauses 30] [--hog N] [--latency low 0.08 ...]
+    .venv/bin/python benchmarks/narration.py [--runs 5] [--pauses 30] [--hog N] [--latency low 0.08 ...] [--parts start beat pause recover]
 
 Starts its own PulseAudio server with null sinks (tests/audiolab.py), runs `voiceguide play` as a
 user would, records the speaker's monitor through sounddevice, and lines the recording up with
 the player's `--trace` (both on the monotonic clock). Prints medians and p95s, and the output's
 underruns (each one a gap in the sound) and reopenings as the player itself counted them.
-`--hog N` keeps N processes spinning on the CPU throughout: a user's laptop is busy. `--latency`
+`--hog N` keeps N processes spinning on the CPU throughout: a user's laptop is busy. `recover`
+kills the sound server mid-session, starts it again, and times the sound coming back. `--latency`
 runs the counting and pausing parts once per output latency asked of the device (the player's
 default otherwise), interleaved, and prints them side by side.
 
@@ -37,6 +38,9 @@ from voiceguide.speech.narrator import Narrator  # noqa: E402
 from voiceguide.speech.synthesis import Synthesizer  # noqa: E402
 
 SILENCE_DB = -50.0
+RECOVERY_WAIT_SECONDS = 8.0
+"""How long the speaker is listened to after the sound server comes back (a run that hears
+nothing in that time counts as not recovered: nan)."""
 
 COUNTING = """\
 id: bench-counting
@@ -140,6 +144,30 @@ class Bench:
             found.append(first - started)
         return found
 
+    def recovery(self, runs: int) -> list[float]:
+        """Seconds from the sound server coming back (killed mid-session, then started again, as
+        when it crashes or is restarted) to the player's sound at the new server's speaker."""
+        found = []
+        for _ in range(runs):
+            process = self.player("lower-back", self.env(Path(tempfile.mkdtemp(dir=self.folder))))
+            time.sleep(5.0)  # well into the opening: the narrator is speaking
+            self.lab.kill()
+            time.sleep(1.0)
+            self.lab.start()
+            back = time.monotonic()
+            speaker = subprocess.Popen(["parec", f"--device={self.lab.SPEAKER}.monitor", "--format=s16le",
+                                        "--channels=1", "--rate=48000", "--raw"], env=self.lab.env,
+                                       stdout=subprocess.PIPE)
+            listening = time.monotonic()
+            time.sleep(RECOVERY_WAIT_SECONDS)
+            speaker.terminate()
+            heard = np.frombuffer(speaker.communicate()[0], dtype="<i2") / 32768.0
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=30)
+            loud = np.flatnonzero(envelope_db(heard, 48000, 0.001) > SILENCE_DB)
+            found.append(listening - back + loud[0] * 0.001 if len(loud) else float("nan"))
+        return found
+
     def beat_errors(self) -> dict:
         """Each spoken count against its scheduled beat (ms), measured two ways.
 
@@ -232,7 +260,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="start-ups measured, cold and warm each")
     parser.add_argument("--pauses", type=int, default=30, help="pauses measured")
     parser.add_argument("--hog", type=int, default=0, metavar="N", help="processes spinning on the CPU throughout")
-    parser.add_argument("--parts", nargs="+", choices=["start", "beat", "pause"], default=["start", "beat", "pause"],
+    parser.add_argument("--parts", nargs="+", choices=["start", "beat", "pause", "recover"],
+                        default=["start", "beat", "pause", "recover"],
                         help="which measurements to run (all by default)")
     parser.add_argument("--latency", nargs="+", default=[""], metavar="SECONDS",
                         help='output latencies to compare ("low" or seconds); the player\'s own by default')
@@ -254,6 +283,7 @@ def main() -> int:
             settings = [Bench(lab, Path(folder), latency) for latency in args.latency]
             beat = {s.latency: s.beat_errors() for s in settings if "beat" in args.parts}
             pausing = {s.latency: s.pause_latency(args.pauses) for s in settings if "pause" in args.parts}
+            recovered = bench.recovery(args.runs) if "recover" in args.parts else []
     finally:
         lab.stop()
     print(f"voiceguide narration benchmark (PulseAudio null sink, recorded at its monitor; {args.hog} CPU hogs)")
@@ -261,6 +291,10 @@ def main() -> int:
         print(summary("first audio after `play`, cold cache", [s * 1000 for s in cold]))
         print(summary("first audio after `play`, warm cache", [s * 1000 for s in warm]))
         print(f"{'':<44} (includes the configured lead-in)")
+    if recovered:
+        print(summary("sound back after the server restarted", [s * 1000 for s in recovered]))
+        print(f"{'':<44} ({sum(np.isnan(recovered))} of {len(recovered)} runs heard nothing in "
+              f"{RECOVERY_WAIT_SECONDS:g} s)")
     for latency in args.latency:
         print(f"output latency asked: {latency or 'the player default'}")
         if latency in beat:

@@ -12,7 +12,8 @@ from voiceguide.engine.commands import Command as C, Order
 from voiceguide.engine.cues import Count, Role, Say, ToneKind
 from voiceguide.engine.planner import Place
 from voiceguide.format.routine import Intensity
-from voiceguide.engine.session import ACCEPT_GAP, LATE_SECONDS, UNDO_SECONDS, Mode
+from voiceguide.engine.session import ACCEPT_GAP, LATE_SECONDS, UNDO_SECONDS
+from voiceguide.engine.view import Mode
 from voiceguide.wording.english import English
 from voiceguide.engine.program import Wording
 

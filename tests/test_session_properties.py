@@ -13,7 +13,8 @@ from voiceguide.userdata.config import default_config
 from voiceguide.engine.cues import Count, Role, Say
 from voiceguide.engine.planner import Place
 from voiceguide.engine.runner import INTERRUPTED_SECONDS, ScriptedInbox, run
-from voiceguide.engine.session import Mode, Session
+from voiceguide.engine.session import Session
+from voiceguide.engine.view import Mode
 from voiceguide.engine.program import PartKind
 
 CONFIG = default_config()

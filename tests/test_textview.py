@@ -12,7 +12,7 @@ import pytest
 
 from voiceguide.engine.commands import Command
 from voiceguide.engine.cues import Role, Say
-from voiceguide.engine.session import Mode, Outcome, View
+from voiceguide.engine.view import Mode, Outcome, View
 from voiceguide.app.textview import TextView, block_height, display_width, reads_single_keys
 from voiceguide.engine.program import PartKind
 

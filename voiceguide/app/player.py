@@ -29,7 +29,8 @@ from voiceguide.engine.cues import Count, Cue, Say
 from voiceguide.engine.planner import Place, plan
 from voiceguide.engine.program import Program
 from voiceguide.engine.runner import CommandInbox, run
-from voiceguide.engine.session import Mode, Outcome, Session
+from voiceguide.engine.session import Session
+from voiceguide.engine.view import Mode, Outcome
 from voiceguide.format.routine import Routine
 from voiceguide.listening.playback_record import PlaybackRecord
 from voiceguide.listening.recognition import RecognizerUnavailable

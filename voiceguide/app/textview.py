@@ -22,7 +22,7 @@ from typing import TextIO
 
 from voiceguide.engine.commands import Command, Vocabulary
 from voiceguide.engine.cues import Count, Cue, Say, Silence, Tone
-from voiceguide.engine.session import Mode, Outcome, View
+from voiceguide.engine.view import Mode, Outcome, View
 from voiceguide.wording.english import ENGLISH, English
 
 KEYS = {

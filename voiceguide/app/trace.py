@@ -12,7 +12,7 @@ from typing import TextIO
 
 from voiceguide.engine.commands import Command
 from voiceguide.engine.cues import Count, Cue, Say, Tone
-from voiceguide.engine.session import Outcome
+from voiceguide.engine.view import Outcome
 
 
 class Trace:

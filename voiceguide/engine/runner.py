@@ -13,7 +13,8 @@ from typing import Protocol
 
 from voiceguide.engine.clock import Clock, VirtualClock
 from voiceguide.engine.commands import Command, Order
-from voiceguide.engine.session import Outcome, Session
+from voiceguide.engine.session import Session
+from voiceguide.engine.view import Outcome
 
 INTERRUPTED_SECONDS = 1.0
 """Waking this much later than asked means nothing ran meanwhile (Ctrl-Z, SIGSTOP, a laptop lid

@@ -10,7 +10,6 @@ puts back the place before the last command.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +27,8 @@ from voiceguide.engine.program import (
     TimedSegment,
     Wording,
 )
-from voiceguide.format.routine import Reps
+from voiceguide.engine.telling import Telling
+from voiceguide.engine.view import Mode, Outcome, View
 
 ACCEPT_GAP = 0.12
 """Seconds between the accept tone and what is said after it, so the two never overlap."""
@@ -55,45 +55,6 @@ MIN_TEMPO_FACTOR = 0.5
 CueSink = Callable[[Cue, float], None]
 
 
-class Mode(str, enum.Enum):
-    OFFER = "offer"
-    """Asking whether to carry on from a saved place."""
-    PLAYING = "playing"
-    PAUSED = "paused"
-    CONFIRM_STOP = "confirm-stop"
-    FINISHED = "finished"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a command did, for the screen and the logs."""
-
-    accepted: bool
-    note: str
-
-
-@dataclass(frozen=True)
-class View:
-    """Everything a display shows, taken at one instant."""
-
-    mode: Mode
-    title: str
-    part_kind: PartKind
-    step_number: int
-    step_count: int
-    label: str
-    phase: str | None
-    count: int | None
-    target: int | None
-    seconds_left: float | None
-    resting: bool
-    upcoming: str | None
-    tempo: float | None
-    remaining: float
-    stopped: bool = False
-    """Ended before the routine's end (by stop), not finished."""
-
-
 @dataclass(frozen=True)
 class _Snapshot:
     place: Place
@@ -103,7 +64,7 @@ class _Snapshot:
     """When the command it was taken before was obeyed."""
 
 
-class Session:
+class Session(Telling):
     """Plays a Program: call start(), then handle() commands and advance() time."""
 
     def __init__(self, program: Program, vocabulary: Vocabulary, speech_time: Callable[[str], float],
@@ -210,22 +171,6 @@ class Session:
         self.mode = Mode.PAUSED
         return self._say_only(now, self.words.interrupted(self._place_words(since), self._ways(Command.RESUME)),
                               self.words.INTERRUPTED_NOTE)
-
-    def _place_words(self, now: float) -> str:
-        """Where the session is, in a few words: "count 4", "20 seconds into the hold"."""
-        view = self.view(now)
-        part = self.program.parts[self.current_place(now).part]
-        if part.kind is PartKind.OPENING:
-            return self.words.AT_SAFETY_POINTS
-        if part.kind is PartKind.CLOSING:
-            return self.words.AT_THE_END
-        if view.count is not None:
-            return self.words.at_count(view.count, view.target)
-        if view.resting:
-            return self.words.AT_REST
-        if view.seconds_left is not None:
-            return self.words.at_time_left(view.seconds_left, part.step.name)
-        return self.words.at_start_of(part.step.name)
 
     # -- what the user is told -----------------------------------------------------------------
 
@@ -450,15 +395,6 @@ class Session:
 
     # -- mechanics -----------------------------------------------------------------------------
 
-    def _reminder(self, place: Place) -> tuple[str, ...]:
-        """Coming back to a saved place inside a step's work, days later maybe: which technique it
-        is, and its instruction in brief, before "From 22. Ready, and"."""
-        part = self.program.parts[min(place.part, len(self.program.parts) - 1)]
-        if part.kind is not PartKind.STEP or place.segment == 0:
-            return ()  # the step's own introduction is what plays next
-        return (self.words.step_heading(part.number, self.program.step_count, part.step.name),
-                part.step.brief or part.step.instruction)
-
     def _play(self, place: Place, now: float, preamble: tuple[str, ...] = (), resuming: bool = False,
               note: str = "") -> Outcome:
         """Silence what was playing and play from `place`."""
@@ -603,69 +539,3 @@ class Session:
         texts = [item.cue.text for item in items if isinstance(item.cue, (Say, Count))]
         return list(dict.fromkeys(texts + self.words.feedback() + [self._paused_text(), self._stop_question(),
                                                          self._help_text()]))
-
-    def _paused_text(self) -> str:
-        return self.words.paused(self._ways(Command.RESUME))
-
-    def _stop_question(self) -> str:
-        return self.words.stop_question(self._ways(Command.STOP))
-
-    def _ways(self, command: Command) -> list[tuple[str, str]]:
-        """How `command` can be given right now (voice, keys, typed), for the wording to name."""
-        return self.inputs.ways(command, self.vocabulary.say(command))
-
-    def _status_text(self, now: float) -> str:
-        words, view = self.words, self.view(now)
-        part = self.program.parts[self.current_place(now).part]
-        if part.kind is PartKind.OPENING:
-            here = words.STILL_ON_SAFETY_POINTS
-        elif part.kind is PartKind.CLOSING:
-            return words.LAST_STEP_DONE
-        elif view.count is not None:
-            later: list[str] = []
-            if isinstance(part.step.work, Reps) and view.phase:
-                names = [ph.name for ph in part.step.work.phases]
-                later = names[names.index(view.phase) + 1:] if view.phase in names else []
-            here = words.left_in_set(view.target - view.count, later)
-        elif view.resting:
-            here = words.resting_before(view.upcoming)
-        elif view.seconds_left is not None:
-            here = words.time_left(view.seconds_left)
-        else:
-            here = words.on_step(view.step_number, view.label)
-        minutes = max(1, math.ceil(view.remaining / 60))
-        if part.kind is PartKind.OPENING:
-            return words.status(here, self.program.step_count, minutes, opening=True)
-        return words.status(here, self.program.step_count - part.number, minutes, opening=False)
-
-    def _help_text(self) -> str:
-        """Every command; and the safety points in full when the opening gave only a reminder."""
-        listed = [c for c in Command if c is not Command.HELP and (c in self.vocabulary.phrases or c in self.inputs.keys)]
-        if self.inputs.voice or not self.inputs.keys:
-            verb = "say" if self.inputs.voice or not self.inputs.typed else "type"
-            items = [(self.vocabulary.say(c), None) for c in listed]
-        else:  # keys only: name the key for each
-            verb = "press"
-            items = [(self.vocabulary.say(c), self.inputs.keys[c]) for c in listed if c in self.inputs.keys]
-        commands = self.words.commands(verb, items)
-        cautions = self.program.routine.cautions
-        if cautions and not self.program.settings.full_cautions:
-            return " ".join((self.words.SAFETY_POINTS, *cautions, commands))
-        return commands
-
-    def _offer_text(self) -> str:
-        place, words = self.place, self.words
-        part = self.program.parts[min(place.part, len(self.program.parts) - 1)]
-        segment = part.segments[min(place.segment, len(part.segments) - 1)]
-        if part.kind is PartKind.STEP:
-            count = int(place.progress) if isinstance(segment, CountSegment) and place.progress > 1 else None
-            left = (self._segment_length(place, segment) - place.progress
-                    if isinstance(segment, TimedSegment) and place.progress > 0 else None)
-            where = words.at_step(part.number, part.label, count, left)
-        else:
-            where = words.AT_SAFETY_POINTS if part.kind is PartKind.OPENING else words.AT_THE_VERY_END
-        return words.offer(where, self._ways(Command.RESUME), self._start_over_ways())
-
-    def _start_over_ways(self) -> list[tuple[str, str]]:
-        """How to answer "start over": its phrase, or "next" in a language without one."""
-        return self._ways(Command.START_OVER if Command.START_OVER in self.vocabulary.phrases else Command.NEXT)
