@@ -359,7 +359,7 @@ class Narration:
         from voiceguide.userdata import catalog
         from voiceguide.userdata.config import Verbosity, load_config
         from voiceguide.speech.narrator import SpokenLog
-        from voiceguide.offline import render_to_wav
+        from voiceguide.speech.rendering import render_to_wav
         from voiceguide.app.player import make_narrator
         from voiceguide.app.programs import build_program
 

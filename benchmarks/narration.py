@@ -145,16 +145,16 @@ class Bench:
         return found
 
     def recovery(self, runs: int) -> list[float]:
-        """Seconds from the sound server coming back (killed mid-session, then started again, as
-        when it crashes or is restarted) to the player's sound at the new server's speaker."""
+        """Seconds from the sound server being started again (killed mid-session a second before,
+        as when it crashes or is restarted) to the player's sound at the new server's speaker."""
         found = []
         for _ in range(runs):
             process = self.player("lower-back", self.env(Path(tempfile.mkdtemp(dir=self.folder))))
             time.sleep(5.0)  # well into the opening: the narrator is speaking
             self.lab.kill()
             time.sleep(1.0)
+            back = time.monotonic()  # from the restart's beginning: the player may reconnect before it returns
             self.lab.start()
-            back = time.monotonic()
             speaker = subprocess.Popen(["parec", f"--device={self.lab.SPEAKER}.monitor", "--format=s16le",
                                         "--channels=1", "--rate=48000", "--raw"], env=self.lab.env,
                                        stdout=subprocess.PIPE)
@@ -166,6 +166,8 @@ class Bench:
             process.communicate(timeout=30)
             loud = np.flatnonzero(envelope_db(heard, 48000, 0.001) > SILENCE_DB)
             found.append(listening - back + loud[0] * 0.001 if len(loud) else float("nan"))
+            # (the speaker is listened to only once the server is up: sound already back by then
+            # counts from when listening began, so this is an upper bound)
         return found
 
     def beat_errors(self) -> dict:
