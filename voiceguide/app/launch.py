@@ -8,6 +8,7 @@ a background job), since a process inherits an ignored signal.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -25,9 +26,12 @@ def main() -> int:
         from voiceguide.app.cli import main as command
 
         return command()
-    except KeyboardInterrupt:  # before the command could say what was kept
+    except KeyboardInterrupt:  # before the command could say what was kept (nothing is open yet)
         try:
             sys.stderr.write("\nvoiceguide: interrupted.\n")
+            sys.stderr.flush()
         except OSError:  # the terminal is gone
             pass
-        return 130
+        # Ended at once: an interrupt that fell inside an import can surface again as the
+        # interpreter winds down, and the process would die of SIGINT instead of exiting 130.
+        os._exit(130)
