@@ -227,5 +227,5 @@ def _hold_announcements(target: float, words: English) -> list[tuple[float, str]
     if target >= 20 and all(abs(halfway - at) >= 8 for at, _ in marks):
         marks.append((float(halfway), words.HALFWAY))
     if target >= 10:
-        marks.extend((target - k, words.count(k)) for k in range(5, 0, -1))
+        marks.extend((target - k, str(k)) for k in range(5, 0, -1))
     return marks

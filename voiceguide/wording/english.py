@@ -60,9 +60,6 @@ class English:
         """A phase of a counted set begins (where the routine does not say what to say)."""
         return f"{name.capitalize()} first." if index == 0 else f"Now {name}."
 
-    def count(self, number: int) -> str:
-        return str(number)
-
     def from_count(self, number: int) -> str:
         return f"From {number}."
 

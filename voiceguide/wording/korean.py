@@ -68,9 +68,6 @@ class Korean(English):
     def phase_starts(self, name: str, index: int) -> str:
         return f"먼저 {name}." if index == 0 else f"이제 {name}."
 
-    def count(self, number: int) -> str:
-        return str(number)
-
     def from_count(self, number: int) -> str:
         return f"{number}부터 이어서 할게요."
 
