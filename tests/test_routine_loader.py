@@ -196,6 +196,14 @@ def test_narration_that_says_a_command_is_a_warning_not_an_error():
         "the player ignores its own voice, but consider other wording"]
 
 
+def test_a_phase_named_with_a_command_word_is_a_warning_too():
+    """A phase without its own announcement is announced by its name ("Now back."), in any language."""
+    text = GOOD.replace("      tempo: 1.5\n", "      tempo: 1.5\n      phases: [front, back]\n")
+    assert text != GOOD
+    loaded = parse_routine(text, "r.yaml", command_phrases=["back"])
+    assert ["back" in str(w) and "phases[2].name" in str(w) for w in loaded.warnings] == [True]
+
+
 def test_command_phrases_match_whole_words_only():
     loaded = parse_routine(GOOD.replace("Push down the spine.", "Push the backbone; nextly, stopper."),
                            command_phrases=["back", "next", "stop"])

@@ -307,9 +307,9 @@ def narration(routine: Routine) -> Iterator[tuple[str, str]]:
             if getattr(step, key):
                 yield join(field, key), getattr(step, key)
         if isinstance(step.work, Reps):
-            for index, phase in enumerate(step.work.phases, start=1):
-                if phase.announce:
-                    yield f"{field}.reps.phases[{index}].say", phase.announce
+            for index, phase in enumerate(step.work.phases, start=1):  # said in the announcement either way
+                yield (f"{field}.reps.phases[{index}].say", phase.announce) if phase.announce else \
+                    (f"{field}.reps.phases[{index}].name", phase.name)
         if isinstance(step.work, Timed) and step.work.until:
             yield join(field, "timed.until"), step.work.until
         for index, tip in enumerate(step.tips, start=1):
