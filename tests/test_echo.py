@@ -341,30 +341,37 @@ def test_a_phrase_heard_while_the_echo_has_just_moved_is_not_obeyed_whatever_the
     assert jumped.echo_moved and not jumped.obey
 
 
-def test_with_an_engine_that_transcribes_only_what_the_narrator_said_is_held_to_its_echo():
-    """The same moved echo: to Whisper the narration's leftover comes out as the narration's words,
-    so a phrase can be its leftover only if the narrator said the phrase's words just then. "pause"
-    while it was saying "pause here" is refused as before; "no", which it did not say, is the user."""
+def test_with_an_engine_that_transcribes_a_word_the_narrator_did_not_say_is_a_leftover_only_where_the_echo_moved():
+    """The same moved echo. Whisper mostly hears the narration's leftovers as the narration's words,
+    but not always (in the looped lab a leftover of "Press the points" came out as "no"): a phrase
+    the narrator did not say is refused where the echo has just moved, and obeyed when a user's voice
+    is what stands out. A phrase the narrator was saying
+    is held to its echo as before."""
     from voiceguide.speech.narrator import SpokenLog
 
     reference = speechlike(14, seed=9)
     echo = np.convolve(reference, room(0.06))[:len(reference)]
     jump = int(12 * RATE)
-    mic = np.concatenate([echo[:jump], later(echo, 0.037 * RATE)[jump:]])
-    mic += np.random.default_rng(10).normal(0, 1e-3, len(mic))
+    leftover_only = np.concatenate([echo[:jump], later(echo, 0.037 * RATE)[jump:]])
+    leftover_only += np.random.default_rng(10).normal(0, 1e-3, len(leftover_only))
+    with_user = leftover_only.copy()
+    with_user[int(11.9 * RATE):int(12.3 * RATE)] += 3 * speechlike(0.4, seed=4)
     spoken = SpokenLog()
     spoken.add(11.0, 12.5, "Pause here and breathe.")
     verdicts = {}
     for transcribes in (False, True):
-        audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=transcribes)
-        for _pcm, at in audio(chunks(mic)):
-            if round(at, 2) == 12.3:
-                for command, phrase in ((Command.PAUSE, "pause"), (Command.UNDO, "no")):
-                    verdicts[(transcribes, phrase)] = audio.judge(Detection(command, phrase, None, at))
-    assert all(verdict.echo_moved for verdict in verdicts.values())
-    assert not verdicts[(False, "pause")].obey and not verdicts[(False, "no")].obey
-    assert not verdicts[(True, "pause")].obey and verdicts[(True, "pause")].narrator_said
-    assert verdicts[(True, "no")].obey and not verdicts[(True, "no")].narrator_said
+        for label, mic in (("leftover", leftover_only), ("user", with_user)):
+            audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=transcribes)
+            for _pcm, at in audio(chunks(mic)):
+                if round(at, 2) == 12.3:
+                    for command, phrase in ((Command.PAUSE, "pause"), (Command.UNDO, "no")):
+                        verdicts[(transcribes, label, phrase)] = audio.judge(Detection(command, phrase, None, at))
+    leftover = {key[2]: verdict for key, verdict in verdicts.items() if key[:2] == (True, "leftover")}
+    assert all(verdict.echo_moved for verdict in leftover.values())
+    assert not any(verdict.obey for key, verdict in verdicts.items() if key[1] == "leftover")
+    assert leftover["pause"].narrator_said and not leftover["no"].narrator_said
+    user_no = verdicts[(True, "user", "no")]
+    assert user_no.obey and not user_no.narrator_said and not user_no.echo_moved
 
 
 def test_words_after_a_phrase_count_only_if_the_narrator_said_them_then():

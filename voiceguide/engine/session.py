@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from voiceguide.engine.commands import Command, Inputs, Vocabulary
 from voiceguide.engine.cues import Count, Cue, Role, Say, Silence, Tone, ToneKind
 from voiceguide.engine.planner import Pace, Place, PlanItem, finished_place, plan
+from voiceguide.engine.schedule import Schedule
 from voiceguide.engine.program import (
     WORK_SEGMENTS,
     CountSegment,
@@ -90,9 +91,7 @@ class Session(Telling):
         self._committed_at = 0.0
         self._moved_at = -math.inf  # when the place last entered a new sentence, set, hold or step
         self._ticking = False
-        self._plan: list[PlanItem] = []
-        self._emit = 0
-        self._commit = 0
+        self._schedule = Schedule()
         self._history: list[_Snapshot] = []
         self._before_stop = Mode.PLAYING
 
@@ -118,10 +117,9 @@ class Session(Telling):
     def next_deadline(self) -> float | None:
         """When advance() next has something to do; None while only a command can change anything."""
         times = [self._offer_until] if self.mode is Mode.OFFER else []
-        if self._emit < len(self._plan):
-            times.append(self._plan[self._emit].at - self.lookahead)
-        if self._commit < len(self._plan):
-            times.append(self._plan[self._commit].at)
+        due = self._schedule.next_due(self.lookahead)
+        if due is not None:
+            times.append(due)
         return min(times) if times else None
 
     def advance(self, now: float) -> None:
@@ -131,17 +129,13 @@ class Session(Telling):
         """
         if self.mode is Mode.OFFER and now >= self._offer_until:
             self._offer_unanswered(now)
-        while self._commit < len(self._plan) and self._plan[self._commit].at <= now:
-            item = self._plan[self._commit]
+        for item in self._schedule.reach(now):
             if item.place is not None and self.mode is Mode.PLAYING:
                 self._note_completion(self.place, item.place)
                 self._move_to(item.place, item.at, item.ticking)
-            self._commit += 1
-        while self._emit < len(self._plan) and self._plan[self._emit].at - self.lookahead <= now:
-            item = self._plan[self._emit]
+        for item in self._schedule.send(now, self.lookahead):
             if item.cue is not None:
                 self.sink(item.cue, item.at)
-            self._emit += 1
 
     def handle(self, command: Command, now: float, said: float | None = None) -> Outcome:
         """Act on a command at once; returns what was done. `said`: when a spoken command was said,
@@ -235,7 +229,7 @@ class Session(Telling):
     def _answer_stop(self, command: Command, now: float, said: float) -> Outcome:
         if command is Command.STOP:
             self.mode = Mode.FINISHED
-            self._clear_plan()
+            self._schedule.clear()
             self.sink(Silence(), now)
             self.sink(Say(self.words.ENDED, Role.FEEDBACK), now)
             return Outcome(True, self.words.SESSION_ENDED_NOTE)
@@ -389,7 +383,7 @@ class Session(Telling):
     def _end_now(self, now: float) -> Outcome:
         self.sink(Silence(), now)
         self.sink(Tone(ToneKind.FINISHED), now)
-        self._clear_plan()
+        self._schedule.clear()
         self._move_to(finished_place(self.program), now, ticking=False)
         return Outcome(True, self.words.FINISHED)
 
@@ -417,15 +411,15 @@ class Session(Telling):
         quiet_until = now + ACCEPT_GAP + self.pace.speech_time(said)
         self.sink(Say(said, Role.FEEDBACK), now + ACCEPT_GAP)
         if isinstance(segment, CountSegment):
-            number, at = self._last_sent_count(place)
+            number, at = self._schedule.last_sent_count(place) or (int(place.progress), self._committed_at)
             if number >= self.pace.target(place.part, place.segment, segment):
                 self._replan_after_segment(place)
             else:
-                self._splice(plan(self.program, Place(place.part, place.segment, number + 1),
+                self._schedule.splice(plan(self.program, Place(place.part, place.segment, number + 1),
                                   max(now, at + self.pace.beat(segment)), self.pace, continuing=True,
                                   quiet_until=quiet_until))
         elif isinstance(segment, TimedSegment):
-            self._splice(plan(self.program, place, now, self.pace, continuing=True))
+            self._schedule.splice(plan(self.program, place, now, self.pace, continuing=True))
         else:
             self._replan_after_segment(place)
         self.advance(now)
@@ -437,34 +431,9 @@ class Session(Telling):
             return True
         return self._replan_after_segment(self.current_place(now))
 
-    def _last_sent_count(self, place: Place) -> tuple[int, float]:
-        """The last count of this set already sent to the outputs, and its time."""
-        for item in reversed(self._plan[:self._emit]):
-            if isinstance(item.cue, Count) and item.place is not None and \
-                    (item.place.part, item.place.segment) == (place.part, place.segment):
-                return item.cue.number, item.at
-        return int(place.progress), self._committed_at
-
-    def _splice(self, items: list[PlanItem]) -> None:
-        """Replace what has not been sent yet; what was sent (inside the lookahead) stands."""
-        sent = self._plan[:self._emit]
-        last = sent[-1].at if sent else -math.inf
-        self._plan = sent + [item for item in items if item.at > last]
-
     def _replan_after_segment(self, place: Place) -> bool:
         """Keep the current segment as planned; re-plan what follows it (new tempo, targets, lengths)."""
-        boundary = next((i for i in range(self._commit, len(self._plan))
-                         if self._plan[i].place is not None and
-                         (self._plan[i].place.part, self._plan[i].place.segment) > (place.part, place.segment)),
-                        None)
-        if boundary is None:
-            return True
-        if boundary < self._emit:
-            return False  # the next segment has already been sent; try again once it is under way
-        nxt = self._plan[boundary].place
-        self._plan = self._plan[:boundary] + plan(self.program, Place(nxt.part, nxt.segment, 0),
-                                                  self._plan[boundary].at, self.pace)
-        return True
+        return self._schedule.replan_after(place, lambda start, at: plan(self.program, start, at, self.pace))
 
     def _tell(self, now: float, text: str) -> Outcome:
         """Speak `text`; while playing, the place is kept and play resumes right after it."""
@@ -485,11 +454,8 @@ class Session(Telling):
         return Outcome(True, note)
 
     def _set_plan(self, items: list[PlanItem], now: float) -> None:
-        self._plan, self._emit, self._commit = items, 0, 0
+        self._schedule.replace(items)
         self.advance(now)
-
-    def _clear_plan(self) -> None:
-        self._plan, self._emit, self._commit = [], 0, 0
 
     def _hold_still(self, now: float) -> None:
         """Fix the place at this instant; a hold's clock stops until play goes on."""
@@ -526,8 +492,8 @@ class Session(Telling):
         return math.inf
 
     def _remaining(self, place: Place, now: float) -> float:
-        if self.mode is Mode.PLAYING and self._plan:
-            return max(0.0, self._plan[-1].at - now)
+        if self.mode is Mode.PLAYING and self._schedule.ends is not None:
+            return max(0.0, self._schedule.ends - now)
         if place.part >= len(self.program.parts):
             return 0.0
         items = plan(self.program, place, 0.0, self.pace, resuming=True)
