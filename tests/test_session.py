@@ -12,7 +12,8 @@ from voiceguide.engine.commands import Command as C, Order
 from voiceguide.engine.cues import Count, Role, Say, ToneKind
 from voiceguide.engine.planner import Place
 from voiceguide.format.routine import Intensity
-from voiceguide.engine.session import ACCEPT_GAP, LATE_SECONDS, UNDO_SECONDS
+from voiceguide.engine.cues import ACCEPT_GAP
+from voiceguide.engine.session import LATE_SECONDS, UNDO_SECONDS
 from voiceguide.engine.view import Mode
 from voiceguide.wording.english import English
 from voiceguide.engine.program import Wording
@@ -495,7 +496,7 @@ def test_faster_during_a_hold_says_it_is_for_the_next_counts(config):
 def test_an_unanswered_offer_is_asked_again_then_the_session_carries_on(simple, config):
     """Nobody answers "carry on or start over?" (face down, they did not hear it): it is asked
     again, and then the session carries on from the saved place, naming the step first."""
-    from voiceguide.engine.session import OFFER_WAIT_SECONDS
+    from voiceguide.engine.questions import OFFER_WAIT_SECONDS
 
     run = play_script(simple, config, resume_from=Place(2, 4, 3), offer=True, until=3 * OFFER_WAIT_SECONDS)
     offers = [at for at, cue in run.recording.cues if isinstance(cue, Say) and cue.text.startswith("Welcome back.")]

@@ -10,6 +10,10 @@ import enum
 from dataclasses import dataclass
 
 
+ACCEPT_GAP = 0.12
+"""Seconds between the accept tone and what is said after it, so the two never overlap."""
+
+
 class Role(str, enum.Enum):
     """Why a sentence is spoken; outputs may style or filter by it."""
 

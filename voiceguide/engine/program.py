@@ -108,6 +108,15 @@ class Program:
     def step_count(self) -> int:
         return len(self.routine.steps)
 
+    def segment_at(self, part: int, segment: int) -> Segment:
+        return self.parts[part].segments[segment]
+
+    def last_work(self, part: int) -> int | None:
+        """The index of the part's last counted set or hold (None: it has no work)."""
+        indices = [index for index, segment in enumerate(self.parts[part].segments)
+                   if isinstance(segment, WORK_SEGMENTS)]
+        return indices[-1] if indices else None
+
 
 def expand(routine: Routine, settings: PlaySettings, vocabulary: Vocabulary) -> Program:
     steps = routine.steps

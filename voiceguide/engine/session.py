@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from voiceguide.engine.commands import Command, Inputs, Vocabulary
-from voiceguide.engine.cues import Count, Cue, Role, Say, Silence, Tone, ToneKind
+from voiceguide.engine.cues import ACCEPT_GAP, Count, Cue, Role, Say, Silence, Tone, ToneKind
 from voiceguide.engine.planner import Pace, Place, PlanItem, finished_place, plan
 from voiceguide.engine.schedule import Schedule
 from voiceguide.engine.program import (
@@ -28,11 +28,11 @@ from voiceguide.engine.program import (
     TimedSegment,
     Wording,
 )
+from voiceguide.engine.pace_changes import PaceChanges
+from voiceguide.engine.questions import Questions
 from voiceguide.engine.telling import Telling
 from voiceguide.engine.view import Mode, Outcome, View
 
-ACCEPT_GAP = 0.12
-"""Seconds between the accept tone and what is said after it, so the two never overlap."""
 LATE_SECONDS = 1.0
 """A spoken command decided this long after it was said is late: if the player has moved on
 meanwhile (into another set, hold, rest, run of sentences or step), one that acts on the place
@@ -42,17 +42,9 @@ LATE_DROPPED = frozenset({Command.NEXT, Command.PREVIOUS, Command.REPEAT, Comman
 """Pause, resume, stop, the pace, status and help mean the same late as at once; undo has its own
 window (UNDO_SECONDS)."""
 UNDO_SECONDS = 10.0
-OFFER_WAIT_SECONDS = 20.0
-"""The offer to carry on is asked again after this long without an answer, and after a second
-wait the session carries on from the saved place (as `play --resume` does): a user lying face down
-may not have heard it, and must not be left in silence."""
-OFFER_ASKS = 2
 """Undo takes back only a command given this recently before it was said: it is for a command
 misheard or mis-said just now, never for one from minutes ago (a cough taken for "no" must not
 undo the step the user chose long before)."""
-MAX_TEMPO_FACTOR = 2.0
-MIN_TEMPO_FACTOR = 0.5
-
 CueSink = Callable[[Cue, float], None]
 
 
@@ -65,8 +57,12 @@ class _Snapshot:
     """When the command it was taken before was obeyed."""
 
 
-class Session(Telling):
-    """Plays a Program: call start(), then handle() commands and advance() time."""
+class Session(Telling, Questions, PaceChanges):
+    """Plays a Program: call start(), then handle() commands and advance() time.
+
+    Here: the state machine and the commands that move the place. Its mixins hold the rest: what
+    it tells the user (Telling), the offer and the stop question (Questions), slower/faster/more
+    (PaceChanges); the plan it plays is a Schedule."""
 
     def __init__(self, program: Program, vocabulary: Vocabulary, speech_time: Callable[[str], float],
                  sink: CueSink, *, tempo_change: float = 0.15, lookahead: float = 0.0,
@@ -102,11 +98,8 @@ class Session(Telling):
         if saved is None or saved == Place(0, 0, 0):
             self._play(Place(0, 0, 0), now)
         elif self.offer:
-            self.mode = Mode.OFFER
             self.place = saved
-            self._offer_asked = 1
-            self._offer_until = now + OFFER_WAIT_SECONDS
-            self._say_only(now, self._offer_text(), self.words.OFFERING)
+            self._ask_offer(now)
         else:
             self._play(saved, now, preamble=(self.words.RESUMING_SAVED, *self._reminder(saved)), resuming=True)
 
@@ -226,50 +219,6 @@ class Session(Telling):
             self._history.append(snapshot)
         return outcome
 
-    def _answer_stop(self, command: Command, now: float, said: float) -> Outcome:
-        if command is Command.STOP:
-            self.mode = Mode.FINISHED
-            self._schedule.clear()
-            self.sink(Silence(), now)
-            self.sink(Say(self.words.ENDED, Role.FEEDBACK), now)
-            return Outcome(True, self.words.SESSION_ENDED_NOTE)
-        before, self.mode = self._before_stop, Mode.PAUSED
-        if before is Mode.OFFER:
-            self.mode = Mode.OFFER
-            self._offer_asked, self._offer_until = 0, now + OFFER_WAIT_SECONDS
-            return self._answer_offer(command, now)
-        if command is Command.RESUME:
-            return self._resume(now, preamble=(self.words.CARRYING_ON,))
-        if command is Command.UNDO:  # "no": do not end the session
-            return self._resume(now, preamble=(self.words.CARRYING_ON,)) if before is Mode.PLAYING else self._pause(now)
-        if command is Command.PAUSE:
-            return self._pause(now)
-        if before is Mode.PLAYING:
-            if command in (Command.SLOWER, Command.FASTER, Command.MORE):
-                self._resume(now)  # these adjust a running plan
-            else:
-                self.mode = Mode.PLAYING  # every other command re-plans from the place itself
-        return self._dispatch(command, now, said)
-
-    def _offer_unanswered(self, now: float) -> None:
-        if self._offer_asked < OFFER_ASKS:
-            self._offer_asked += 1
-            self._offer_until = now + OFFER_WAIT_SECONDS
-            self._say_only(now, self._offer_text(), self.words.OFFERING_AGAIN)
-        else:
-            self._play(self.place, now, preamble=(self.words.NO_ANSWER_CARRYING_ON, *self._reminder(self.place)),
-                       resuming=True)
-
-    def _answer_offer(self, command: Command, now: float) -> Outcome:
-        if command is Command.RESUME:
-            return self._play(self.place, now, preamble=self._reminder(self.place), resuming=True,
-                              note=self.words.CARRYING_ON_SAVED)
-        if command in (Command.START_OVER, Command.NEXT):  # the key n, and "next" as once asked for
-            return self._start_over(now)
-        if command is Command.STOP:
-            return self._ask_stop(now)
-        return self._say_only(now, self._offer_text(), self.words.WAITING_FOR_ANSWER)
-
     # -- the commands --------------------------------------------------------------------------
 
     def _start_over(self, now: float) -> Outcome:
@@ -283,12 +232,6 @@ class Session(Telling):
 
     def _resume(self, now: float, preamble: tuple[str, ...] = ()) -> Outcome:
         return self._play(self.place, now, preamble=preamble, resuming=True, note=self.words.RESUMED)
-
-    def _ask_stop(self, now: float) -> Outcome:
-        self._hold_still(now)
-        self._before_stop = self.mode
-        self.mode = Mode.CONFIRM_STOP
-        return self._say_only(now, self._stop_question(), self.words.stop_again(self._ways(Command.STOP)))
 
     def _next(self, now: float) -> Outcome:
         place = self.current_place(now)
@@ -325,45 +268,10 @@ class Session(Telling):
         return self._play(Place(place.part, work_index, 0), now, preamble=(instruction,), resuming=True,
                           note=self.words.REPEATING_SET)
 
-    def _slower(self, now: float) -> Outcome:
-        return self._change_tempo(now, 1 + self.tempo_change, slower=True)
-
-    def _faster(self, now: float) -> Outcome:
-        return self._change_tempo(now, 1 / (1 + self.tempo_change), slower=False)
-
-    def _change_tempo(self, now: float, factor: float, slower: bool) -> Outcome:
-        words = self.words
-        new = min(max(self.pace.tempo_factor * factor, MIN_TEMPO_FACTOR), MAX_TEMPO_FACTOR)
-        if math.isclose(new, self.pace.tempo_factor):
-            return self._tell_briefly(now, words.SLOWEST if slower else words.FASTEST, accepted=False)
-        self.pace.tempo_factor = new
-        later = not isinstance(self._segment(self.current_place(now)), CountSegment)
-        if later:  # a hold or a sentence has no beat: say what the change is for
-            said = words.SLOWER_LATER if slower else words.FASTER_LATER
-        else:
-            said = words.SLOWER if slower else words.FASTER
-        return self._carry_on(now, said, note=words.tempo_note(slower, new, later))
-
-    def _more(self, now: float) -> Outcome:
-        place = self.current_place(now)
-        segment = self._segment(place)
-        if not isinstance(segment, WORK_SEGMENTS):
-            return self._tell_briefly(now, self.words.NOTHING_TO_EXTEND, accepted=False)
-        current = self.pace.target(place.part, place.segment, segment)
-        top = segment.span.high
-        if current >= top:
-            full = self.words.FULL_COUNT if isinstance(segment, CountSegment) else self.words.FULL_TIME
-            return self._tell_briefly(now, full, accepted=False)
-        step_size = max(1, round((segment.span.high - segment.span.low) / 2))
-        new = min(top, current + step_size)
-        self.pace.targets[(place.part, place.segment)] = new
-        said = self.words.going_to(int(new)) if isinstance(segment, CountSegment) else self.words.up_to(new)
-        return self._carry_on(now, said, note=said)
-
     def _enough(self, now: float) -> Outcome:
         place = self.current_place(now)
         part = self.program.parts[place.part]
-        if isinstance(self._segment(place), WORK_SEGMENTS) and self._is_last_work(place):
+        if isinstance(self._segment(place), WORK_SEGMENTS) and place.segment == self.program.last_work(place.part):
             self.completed.add(place.part)
         if place.segment + 1 < len(part.segments):
             return self._play(Place(place.part, place.segment + 1, 0), now, note=self.words.MOVING_ON)
@@ -398,31 +306,6 @@ class Session(Telling):
         self._move_to(place, now, ticking=False)
         self._set_plan(plan(self.program, place, now + ACCEPT_GAP, self.pace, preamble=preamble,
                             resuming=resuming), now)
-        return Outcome(True, note)
-
-    def _carry_on(self, now: float, said: str, note: str) -> Outcome:
-        """Apply a pace change without breaking the rhythm: the next beat comes at the new tempo."""
-        self.sink(Tone(ToneKind.ACCEPT), now)
-        if self.mode is not Mode.PLAYING:
-            self.sink(Say(said, Role.FEEDBACK), now + ACCEPT_GAP)
-            return Outcome(True, note)
-        place = self.current_place(now)
-        segment = self._segment(place)
-        quiet_until = now + ACCEPT_GAP + self.pace.speech_time(said)
-        self.sink(Say(said, Role.FEEDBACK), now + ACCEPT_GAP)
-        if isinstance(segment, CountSegment):
-            number, at = self._schedule.last_sent_count(place) or (int(place.progress), self._committed_at)
-            if number >= self.pace.target(place.part, place.segment, segment):
-                self._replan_after_segment(place)
-            else:
-                self._schedule.splice(plan(self.program, Place(place.part, place.segment, number + 1),
-                                  max(now, at + self.pace.beat(segment)), self.pace, continuing=True,
-                                  quiet_until=quiet_until))
-        elif isinstance(segment, TimedSegment):
-            self._schedule.splice(plan(self.program, place, now, self.pace, continuing=True))
-        else:
-            self._replan_after_segment(place)
-        self.advance(now)
         return Outcome(True, note)
 
     def refresh_timing(self, now: float) -> bool:
@@ -472,17 +355,12 @@ class Session(Telling):
         """Playing on past the end of a step's last work segment completes that step."""
         if old.part >= len(self.program.parts) or self.program.parts[old.part].kind is not PartKind.STEP:
             return
-        segments = self.program.parts[old.part].segments
-        last_work = max(i for i, s in enumerate(segments) if isinstance(s, WORK_SEGMENTS))
-        if old.segment <= last_work and (new.part > old.part or new.segment > last_work):
+        last_work = self.program.last_work(old.part)
+        if last_work is not None and old.segment <= last_work and (new.part > old.part or new.segment > last_work):
             self.completed.add(old.part)
 
-    def _is_last_work(self, place: Place) -> bool:
-        part = self.program.parts[place.part]
-        return not any(isinstance(s, WORK_SEGMENTS) for s in part.segments[place.segment + 1:])
-
     def _segment(self, place: Place):
-        return self.program.parts[place.part].segments[place.segment]
+        return self.program.segment_at(place.part, place.segment)
 
     def _segment_length(self, place: Place, segment) -> float:
         if isinstance(segment, TimedSegment):

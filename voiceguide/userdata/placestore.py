@@ -19,7 +19,7 @@ from pathlib import Path
 from voiceguide.atomic import replacing
 from voiceguide.engine.planner import Place
 from voiceguide.engine.program import PartKind, Program
-from voiceguide.engine.session import MAX_TEMPO_FACTOR, MIN_TEMPO_FACTOR
+from voiceguide.engine.pace_changes import MAX_TEMPO_FACTOR, MIN_TEMPO_FACTOR
 from voiceguide.format.routine import Routine
 
 FORMAT = 1
