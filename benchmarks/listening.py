@@ -360,7 +360,7 @@ class Narration:
         from voiceguide.userdata.config import Verbosity, load_config
         from voiceguide.speech.narrator import SpokenLog
         from voiceguide.speech.rendering import render_to_wav
-        from voiceguide.app.player import make_narrator
+        from voiceguide.app.session_sound import make_narrator
         from voiceguide.app.programs import build_program
 
         config = load_config().with_overrides(verbosity=Verbosity.FULL)

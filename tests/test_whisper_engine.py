@@ -193,7 +193,7 @@ def player_sentences(config) -> list[str]:
 def test_nothing_the_narrator_says_is_heard_as_a_command(config, engine_for, tmp_path):
     """Each said by the narrator's own voice (pyttsx3 and espeak-ng, at the configured rate) and
     heard alone, as the microphone would hear it if the echo canceller took none of it out."""
-    from voiceguide.app.player import make_narrator
+    from voiceguide.app.session_sound import make_narrator
 
     vocabulary = config.vocabulary()
     narrator = make_narrator(config, 16000)

@@ -11,7 +11,6 @@ import collections
 import dataclasses
 import math
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
@@ -19,14 +18,13 @@ from typing import TextIO
 from voiceguide.app.asking import Prompter
 from voiceguide.app.pain import PainCheck
 from voiceguide.app.programs import build_program, speech_timer
+from voiceguide.app.session_sound import CueOutputs, SessionSound
 from voiceguide.app.textview import KEY_NAMES, KeyReader, LineReader, TextView, reads_single_keys
 from voiceguide.app.trace import Trace
 from voiceguide.audio import library_messages
 from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.engine.clock import MonotonicClock
 from voiceguide.engine.commands import Command, Inputs
-from voiceguide.engine.cues import Count, Cue, Say
-from voiceguide.engine.planner import Place, plan
 from voiceguide.engine.program import Program
 from voiceguide.engine.runner import CommandInbox, run
 from voiceguide.engine.session import Session
@@ -36,14 +34,9 @@ from voiceguide.listening.playback_record import PlaybackRecord
 from voiceguide.listening.recognition import RecognizerUnavailable
 from voiceguide.listening.recognizers import make_engine
 from voiceguide.listening.voice_control import VoiceControl, VoiceControlStarting
-from voiceguide.speech.narrator import AudioNarration, Narrator, SpokenLog
-from voiceguide.speech.output import AudioOut
-from voiceguide.speech.synthesis import SynthesisError, Synthesizer, UnknownVoice
-from voiceguide.userdata import paths
 from voiceguide.userdata.config import Config
 from voiceguide.userdata.history import History, HistoryUnavailable
 from voiceguide.userdata.placestore import PlaceStore
-from voiceguide.userdata.recordings import Recordings
 
 REFRESH_SECONDS = 0.1
 """How often the loop wakes for the live view and the audio watchdog."""
@@ -52,8 +45,6 @@ OUTPUT_REPORT_SECONDS = 2.0
 LOOKAHEAD = 0.35
 """Seconds ahead that cues go to the audio output, so each clip starts on its exact sample: more
 than the output's latency and one block (0.2 s), with room for a late wake-up on a busy machine."""
-REOPEN_RETRY_SECONDS = 1.0
-"""How often a stopped output is tried again (and how long a reopened one has to start playing)."""
 
 
 @dataclass(frozen=True)
@@ -63,20 +54,6 @@ class PlayResult:
     completed: int
     skipped: list[str]
     summary: str
-
-
-def make_narrator(config: Config, stream_rate: int, routine_id: str | None = None) -> Narrator:
-    """The narrator, speaking in the user's own recordings for `routine_id` where there are any.
-    Raises UnknownVoice for a voice the engine does not have."""
-    synthesizer = Synthesizer()
-    try:
-        synthesizer.check_voice(config.speech.voice)
-    except UnknownVoice:
-        synthesizer.close()
-        raise
-    return Narrator(synthesizer, paths.cache_dir() / "clips", voice=config.speech.voice,
-                    rate=config.speech.rate, stream_rate=stream_rate,
-                    recordings=Recordings.for_routine(routine_id) if routine_id else None)
 
 
 class _PlaceSaver:
@@ -100,95 +77,6 @@ class _PlaceSaver:
         except OSError as exc:
             self._failed = True
             self.warn(f"cannot save your place ({exc.strerror or exc}); the session goes on")
-
-
-class _Outputs:
-    """Where cues go: the text view always, the audio narration while the device works, a trace."""
-
-    def __init__(self, view: TextView, trace: Trace | None):
-        self.view = view
-        self.trace = trace
-        self.audio: AudioNarration | None = None
-
-    def __call__(self, cue: Cue, at: float) -> None:
-        if self.trace is not None:
-            self.trace.cue(cue, at)
-        self.view.cue(cue, at)
-        if self.audio is not None:
-            self.audio(cue, at)
-
-
-class _Audio:
-    """The audio side of a session: device, narrator, rendering ahead, and the watchdog."""
-
-    def __init__(self, config: Config, routine_id: str, warn):
-        self.warn = warn
-        self.out = AudioOut(config.audio.output_device)
-        try:
-            self.narrator = make_narrator(config, self.out.rate, routine_id)
-        except UnknownVoice:
-            self.out.close()
-            raise
-        self.spoken = SpokenLog()
-        self.sink = AudioNarration(self.narrator, self.out.play, self.out.silence,
-                                   volume=config.speech.volume, tones=config.audio.tones, spoken=self.spoken)
-        self.rendered = threading.Event()
-        self._reconnected = threading.Event()
-        self._closed = threading.Event()
-        self._timing_refreshed = False
-        self._reported_failures = False
-
-    def prepare(self, session: Session, start: Place | None) -> None:
-        """Render what is said first now, the rest in the background."""
-        texts = session.texts_ahead(start)
-        opening = []  # everything said in the first segment: it is planned before the rest is rendered
-        first_segment = None
-        for item in plan(session.program, start or Place(0, 0, 0), 0.0, session.pace, resuming=start is not None):
-            if item.place is not None:
-                here = (item.place.part, item.place.segment)
-                if first_segment is not None and here != first_segment:
-                    break
-                first_segment = here
-            if isinstance(item.cue, (Say, Count)):
-                opening.append(item.cue.text)
-        try:
-            for text in opening:
-                self.narrator.clip(text)
-        except SynthesisError as exc:
-            self.warn(f"speech synthesis failed ({exc}); the narration is shown as text")
-            self._reported_failures = True
-        self.narrator.prerender(texts, on_done=self.rendered.set)
-
-    def tick(self, session: Session, outputs: _Outputs, now: float) -> None:
-        if self.rendered.is_set() and not self._timing_refreshed:
-            self._timing_refreshed = session.refresh_timing(now)
-        if self.narrator.failures and not self._reported_failures:
-            self._reported_failures = True
-            text, why = next(iter(self.narrator.failures.items()))
-            self.warn(f"could not render speech for {text!r} ({why}); it is shown as text")
-        if outputs.audio is None and self._reconnected.is_set():
-            self._reconnected.clear()
-            outputs.audio = self.sink
-            self.warn("the sound is back")
-        elif outputs.audio is not None and not self.out.healthy(now):
-            outputs.audio = None
-            self.warn(f"the audio output stopped ({self.out.failed or 'no longer responding'}); "
-                      "carrying on in text mode where you are, and trying to get the sound back")
-            threading.Thread(target=self._reconnect, name="reopen-output", daemon=True).start()
-
-    def _reconnect(self) -> None:
-        """Reopen the output until it plays again (the sound server restarted, the headset is back)
-        or the session ends; the session's thread never waits on it."""
-        while not self._closed.is_set():
-            if self.out.reopen() and self.out.wait_until_flowing(REOPEN_RETRY_SECONDS):
-                self._reconnected.set()
-                return
-            self._closed.wait(REOPEN_RETRY_SECONDS)
-
-    def close(self) -> None:
-        self._closed.set()
-        self.out.close()
-        self.narrator.synthesizer.close()
 
 
 def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | None, audio: bool = True,
@@ -219,13 +107,13 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     sound = None
     if audio:
         try:
-            sound = _Audio(config, routine.id, warn)
+            sound = SessionSound(config, routine.id, warn)
         except AudioUnavailable as exc:
             warn(f"{exc}; playing in text mode")
     clock = MonotonicClock()
     inbox = CommandInbox(clock)
     view = TextView(out, live=interactive and out.isatty(), words=program.settings.words)
-    outputs = _Outputs(view, tracer)
+    outputs = CueOutputs(view, tracer)
     session = Session(program, config.vocabulary(),
                       sound.narrator.known_duration if sound else speech_timer(config), outputs,
                       tempo_change=config.timing.tempo_change, lookahead=LOOKAHEAD if sound else 0.0,
@@ -350,7 +238,7 @@ def _progress(session: Session, program: Program) -> tuple[list, list[str]]:
     return completed, skipped
 
 
-def _pain_check(config: Config, routine: Routine, sound: _Audio | None, device: str, warn,
+def _pain_check(config: Config, routine: Routine, sound: SessionSound | None, device: str, warn,
                 out: TextIO) -> PainCheck | None:
     """Pain ratings by voice, if they can be asked here; otherwise one line saying why."""
     if sound is None:
@@ -372,13 +260,13 @@ def _pain_check(config: Config, routine: Routine, sound: _Audio | None, device: 
         return None
 
 
-def _lead_in(config: Config, sound: _Audio | None, now: float) -> float:
+def _lead_in(config: Config, sound: SessionSound | None, now: float) -> float:
     """The silence still to play before the first words: the configured lead-in, less the silence
     the output has played since it started (waking a Bluetooth headset is what it is for)."""
     return max(0.0, config.audio.lead_in - (now - sound.out.started)) if sound else 0.0
 
 
-def _voice_control_builder(config: Config, inbox: CommandInbox, sound: _Audio | None, session: Session,
+def _voice_control_builder(config: Config, inbox: CommandInbox, sound: SessionSound | None, session: Session,
                            device: str, warn, err: TextIO, heard) -> Callable[[], VoiceControl | None]:
     """What makes voice control on its own thread: the control if it can run here; otherwise one
     line saying why, and keys alone. What it needs of the session is taken now, on this thread."""

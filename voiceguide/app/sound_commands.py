@@ -73,7 +73,7 @@ def _close_quietly(file: TextIO) -> None:
 
 
 def record_command(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.app.player import make_narrator
+    from voiceguide.app.session_sound import make_narrator
     from voiceguide.app.recorder import Recorder, RecordingStopped
     from voiceguide.app.takes import utterances
     from voiceguide.speech.output import AudioOut
@@ -114,7 +114,7 @@ def record_command(args, config: Config, out: TextIO, err: TextIO) -> int:
 
 
 def render_command(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.app.player import make_narrator
+    from voiceguide.app.session_sound import make_narrator
     from voiceguide.speech.rendering import render_to_wav
     
     config = with_flags(config, args)
