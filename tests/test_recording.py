@@ -26,6 +26,9 @@ from voiceguide.format.loader import load_routine
 from voiceguide.app.takes import EDGE_SECONDS, END_SILENCE_SECONDS, TARGET_LEVEL_DB, TakeEnd, polish, utterances
 from voiceguide.engine.program import PlaySettings, Wording, expand
 from voiceguide.engine.session import Session
+from voiceguide.engine.planner import Pace
+from voiceguide.app.programs import programs_heard
+from voiceguide.wording.english import ENGLISH
 
 RATE = 48000
 ROUTINE = """\
@@ -61,22 +64,34 @@ def routine_file(tmp_path):
 
 
 def test_the_sentences_to_record_are_exactly_what_the_narrator_says(routine_file):
+    """The takes come from the one list of what the narrator says: everything it says of this
+    routine in full and in brief (the rendering ahead says the same), and nothing that only
+    answers the user."""
     config = load_config(None)
     routine = load_routine(routine_file, []).routine
-    spoken = set()
+    spoken, feedback = set(), set()
     for wording in (Wording.FULL, Wording.BRIEF):
-        program = expand(routine, PlaySettings(intensity=config.intensity, tempo=1.5, rest=0, count_in=True,
-                                               wording=wording), config.vocabulary())
-        spoken.update(Session(program, config.vocabulary(), speech_time, lambda cue, at: None).texts_ahead(None))
-    texts = [u.text for u in utterances(routine)]
-    assert set(texts) <= spoken  # each recording is found wherever the player says it
-    assert texts[:3] == ["Evening rub.", "It should never hurt; if it does, end the session and rest.",
-                         "Lie on your side."]
-    assert {"Keep the shoulders soft.", "Flat hand, slow strokes.", "Press the sore spot with a thumb and hold it."} <= set(texts)
+        for full_cautions in (True, False):
+            program = expand(routine, PlaySettings(intensity=config.intensity, tempo=config.timing.tempo,
+                                                   rest=config.timing.rest, count_in=True, wording=wording,
+                                                   full_cautions=full_cautions), config.vocabulary())
+            session = Session(program, config.vocabulary(), speech_time, lambda cue, at: None)
+            spoken.update(session.texts_ahead(None))
+            feedback.update(session.words.feedback())
+    takes = utterances(programs_heard(routine, config), Pace(speech_time))
+    texts = [u.text for u in takes]
+    assert set(texts) <= spoken and not set(texts) & feedback
     assert len(texts) == len(set(texts))
-    with_numbers = [u.text for u in utterances(routine, numbers=3)]
-    assert with_numbers[-3:] == ["1", "2", "3"]
-    assert {u.step for u in utterances(routine) if u.step} == {"rub", "hold"}
+    assert texts[:2] == ["Evening rub.", ENGLISH.SAFETY_INTRO]
+    assert {"It should never hurt; if it does, end the session and rest.", ENGLISH.SHORT_CAUTION,
+            "Lie on your side.", "Keep the shoulders soft.", "Flat hand, slow strokes.",
+            "Press the sore spot with a thumb and hold it.", ENGLISH.step_heading(1, 2, "Rub"),
+            ENGLISH.phase_starts("left side", 0), ENGLISH.phase_starts("right side", 1)} <= set(texts)
+    assert ENGLISH.COUNT_IN not in texts and "1" not in texts
+    assert [u.text for u in utterances(programs_heard(routine, config), Pace(speech_time), numbers=3)][-3:] == \
+        ["1", "2", "3"]
+    assert {u.step for u in takes if u.step} == {"rub", "hold"}
+    assert next(u for u in takes if u.text == "Keep the shoulders soft.").step == "rub"
 
 
 def test_a_take_ends_a_second_and_a_half_after_the_voice_stops():

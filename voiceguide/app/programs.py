@@ -40,6 +40,13 @@ def build_program(routine: Routine, config: Config, sessions_played: int = 0,
     return expand(routine, settings, config.vocabulary())
 
 
+def programs_heard(routine: Routine, config: Config) -> list[Program]:
+    """The routine as its user may hear it over the sessions: as in the first ones (full wording
+    and cautions, where the configuration leaves them to the player) and as later."""
+    return [build_program(routine, config),
+            build_program(routine, config, sessions_played=config.full_sessions, cautions_heard=True)]
+
+
 def speech_timer(config: Config):
     """Seconds a sentence takes at the configured rate, estimated from its text."""
     rate = config.speech.rate

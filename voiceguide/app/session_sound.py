@@ -9,8 +9,8 @@ import threading
 
 from voiceguide.app.textview import TextView
 from voiceguide.app.trace import Trace
-from voiceguide.engine.cues import Count, Cue, Say
-from voiceguide.engine.planner import Place, plan
+from voiceguide.engine.cues import Cue
+from voiceguide.engine.planner import Place, narration
 from voiceguide.engine.session import Session
 from voiceguide.speech.narrator import AudioNarration, Narrator, SpokenLog
 from voiceguide.speech.output import AudioOut
@@ -76,16 +76,9 @@ class SessionSound:
     def prepare(self, session: Session, start: Place | None) -> None:
         """Render what is said first now, the rest in the background."""
         texts = session.texts_ahead(start)
-        opening = []  # everything said in the first segment: it is planned before the rest is rendered
-        first_segment = None
-        for item in plan(session.program, start or Place(0, 0, 0), 0.0, session.pace, resuming=start is not None):
-            if item.place is not None:
-                here = (item.place.part, item.place.segment)
-                if first_segment is not None and here != first_segment:
-                    break
-                first_segment = here
-            if isinstance(item.cue, (Say, Count)):
-                opening.append(item.cue.text)
+        first = start or Place(0, 0, 0)  # what is said in the first segment is rendered before the rest
+        opening = [cue.text for cue, place in narration(session.program, session.pace, start)
+                   if (place.part, place.segment) == (first.part, first.segment)]
         try:
             for text in opening:
                 self.narrator.clip(text)

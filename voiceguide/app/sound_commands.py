@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from voiceguide.app.programs import build_program, estimated_seconds
+from voiceguide.app.programs import build_program, estimated_seconds, programs_heard, speech_timer
 from voiceguide.app.routine_commands import minutes_text
 from voiceguide.app.textview import clock_text
 from voiceguide.errors import VoiceguideError
@@ -78,12 +78,12 @@ def record_command(args, config: Config, out: TextIO, err: TextIO) -> int:
     from voiceguide.app.takes import utterances
     from voiceguide.speech.output import AudioOut
     from voiceguide.userdata.recordings import Recordings
-    from voiceguide.wording import words_for
+    from voiceguide.engine.planner import Pace
     
     config = with_flags(config, args)
     routine = catalog.find(args.routine, config.vocabulary().all_phrases()).routine
     recordings = Recordings.for_routine(routine.id)
-    every = utterances(routine, max(0, min(args.numbers, 1000)), words_for(config.language))
+    every = utterances(programs_heard(routine, config), Pace(speech_timer(config)), max(0, min(args.numbers, 1000)))
     if args.step:
         known = {step.id for step in routine.steps}
         unknown = [step for step in args.step if step not in known]

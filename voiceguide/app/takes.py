@@ -6,13 +6,15 @@ Kept apart from the devices so tests can drive it with arrays.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from voiceguide.audio.clips import Clip
-from voiceguide.format.routine import Reps, Routine
-from voiceguide.wording.english import ENGLISH, English
+from voiceguide.engine.cues import Role, Say
+from voiceguide.engine.planner import Pace, narration
+from voiceguide.engine.program import Program
 
 FRAME_SECONDS = 0.02
 END_SILENCE_SECONDS = 1.5
@@ -41,23 +43,21 @@ class Utterance:
     step: str | None
 
 
-def utterances(routine: Routine, numbers: int = 0, words: English = ENGLISH) -> list[Utterance]:
-    """Every sentence the narrator says from this routine, in the order it says them, and the
-    counting numbers 1..`numbers` if asked (the rest of what is said is shared by all routines)."""
-    found = [Utterance(f"{routine.title}.", "title", None)]
-    found += [Utterance(caution, f"caution {index}", None) for index, caution in enumerate(routine.cautions, 1)]
-    for step in routine.steps:
-        parts = [("position", step.position), ("instruction", step.instruction), ("brief", step.brief)]
-        if isinstance(step.work, Reps):
-            parts += [("phase", phase.announce or words.phase_starts(phase.name, index))
-                      for index, phase in enumerate(step.work.phases)]
-        parts += [("tip", tip.text) for tip in step.tips]
-        found += [Utterance(text, f"{step.name}: {kind}", step.id) for kind, text in parts if text]
-    found += [Utterance(str(number), f"count {number}", None) for number in range(1, numbers + 1)]
-    unique: dict[str, Utterance] = {}
-    for utterance in found:
-        unique.setdefault(utterance.text, utterance)
-    return list(unique.values())
+def utterances(programs: Iterable[Program], pace: Pace, numbers: int = 0) -> list[Utterance]:
+    """Every sentence the narrator says playing these programs (a routine as its user may hear it:
+    in full and in brief, with the cautions in full or as a reminder), in the order it says them,
+    and the counting numbers 1..`numbers` if asked. Feedback and "Ready, and" are left out: they
+    answer the user, not the routine."""
+    found: dict[str, Utterance] = {}
+    for program in programs:
+        for cue, place in narration(program, pace):
+            if isinstance(cue, Say) and cue.role not in (Role.FEEDBACK, Role.COUNT_IN):
+                part = program.parts[min(place.part, len(program.parts) - 1)]
+                what = f"{part.label}: {cue.role.value}" if part.step is not None else cue.role.value
+                found.setdefault(cue.text, Utterance(cue.text, what, part.step.id if part.step else None))
+    for number in range(1, numbers + 1):
+        found.setdefault(str(number), Utterance(str(number), f"count {number}", None))
+    return list(found.values())
 
 
 def _db(samples: np.ndarray) -> float:

@@ -8,7 +8,7 @@ never accumulated, so there is no drift however long a set runs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from voiceguide.engine.cues import Count, Cue, Role, Say, Tone, ToneKind
@@ -65,6 +65,17 @@ class Pace:
 
 def finished_place(program: Program) -> Place:
     return Place(len(program.parts), 0, 0)
+
+
+def narration(program: Program, pace: Pace, start: Place | None = None) -> Iterator[tuple[Say | Count, Place]]:
+    """Everything the narrator says playing `program` from `start` (else the beginning) to the end
+    with no command given, in order, each with the place it is said at: the one list of what it
+    says, from which the player renders ahead and the recorder lists the takes."""
+    place = start or Place(0, 0, 0)
+    for item in plan(program, place, 0.0, pace, resuming=start is not None):
+        place = item.place or place
+        if isinstance(item.cue, (Say, Count)):
+            yield item.cue, place
 
 
 def plan(program: Program, place: Place, start: float, pace: Pace,

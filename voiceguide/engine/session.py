@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from voiceguide.engine.commands import Command, Inputs, Vocabulary
-from voiceguide.engine.cues import ACCEPT_GAP, Count, Cue, Role, Say, Silence, Tone, ToneKind
-from voiceguide.engine.planner import Pace, Place, PlanItem, finished_place, plan
+from voiceguide.engine.cues import ACCEPT_GAP, Cue, Role, Say, Silence, Tone, ToneKind
+from voiceguide.engine.planner import Pace, Place, PlanItem, finished_place, narration, plan
 from voiceguide.engine.schedule import Schedule
 from voiceguide.engine.program import (
     WORK_SEGMENTS,
@@ -379,7 +379,6 @@ class Session(Telling, Questions, PaceChanges):
 
     def texts_ahead(self, place: Place | None = None) -> list[str]:
         """Everything the narrator will say from `place` on, in order, then fixed feedback: to render ahead."""
-        items = plan(self.program, place or Place(0, 0, 0), 0.0, self.pace, resuming=place is not None)
-        texts = [item.cue.text for item in items if isinstance(item.cue, (Say, Count))]
+        texts = [cue.text for cue, _ in narration(self.program, self.pace, place)]
         return list(dict.fromkeys(texts + self.words.feedback() + [self._paused_text(), self._stop_question(),
                                                          self._help_text()]))
