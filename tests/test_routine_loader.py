@@ -196,6 +196,13 @@ def test_narration_that_says_a_command_is_a_warning_not_an_error():
         "the player ignores its own voice, but consider other wording"]
 
 
+def test_a_title_that_says_a_command_is_a_warning_too():
+    """The title is the first thing the narrator says."""
+    loaded = parse_routine(GOOD.replace("title: Demo", "title: Stop the ache"), "r.yaml", command_phrases=["stop"])
+    assert [str(w) for w in loaded.warnings] == [
+        "r.yaml:2: title: says the command word 'stop'; the player ignores its own voice, but consider other wording"]
+
+
 def test_a_phase_named_with_a_command_word_is_a_warning_too():
     """A phase without its own announcement is announced by its name ("Now back."), in any language."""
     text = GOOD.replace("      tempo: 1.5\n", "      tempo: 1.5\n      phases: [front, back]\n")
@@ -253,3 +260,36 @@ def test_arbitrary_bytes_never_crash_the_loader(tmp_path_factory, data):
         load_routine(path)
     except RoutineError as exc:
         assert all(p.message for p in exc.problems)
+
+
+def test_every_field_checked_for_command_words_is_said_and_every_sentence_said_is_checked():
+    """The loader's list of the routine's spoken fields and the planner's narration agree: each
+    field is said (alone or inside a sentence), and each sentence said of the routine holds one."""
+    from voiceguide.engine.cues import Role, Say
+    from voiceguide.engine.planner import Pace, narration
+    from voiceguide.engine.program import PlaySettings, Wording, expand
+    from voiceguide.format.loader import narration as spoken_fields
+    from voiceguide.userdata import paths
+    from voiceguide.userdata.config import load_config
+    from voiceguide.wording.english import ENGLISH
+    from conftest import speech_time
+
+    config = load_config(None)
+    files = sorted(paths.builtin_routines_dir().glob("*.yaml"))
+    assert files
+    for path in files:
+        routine = load_routine(path).routine
+        said = []
+        for wording in Wording:
+            for full_cautions in (True, False):
+                program = expand(routine, PlaySettings(intensity=config.intensity, tempo=1.5, rest=5, count_in=True,
+                                                       wording=wording, full_cautions=full_cautions),
+                                 config.vocabulary())
+                said += [cue for cue, _ in narration(program, Pace(speech_time)) if isinstance(cue, Say)]
+        fields = dict(spoken_fields(routine))
+        unsaid = {field for field, text in fields.items() if not any(text in cue.text for cue in said)}
+        assert not unsaid, f"{routine.id}: {unsaid}"
+        own = {Role.TITLE, Role.CAUTION, Role.INSTRUCTION, Role.PHASE, Role.TIP, Role.STEP}
+        unchecked = {cue.text for cue in said if cue.role in own and cue.text != ENGLISH.SHORT_CAUTION  # the wording's
+                     and not any(text in cue.text for text in fields.values())}
+        assert not unchecked, f"{routine.id}: {unchecked}"

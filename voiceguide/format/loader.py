@@ -298,7 +298,10 @@ def _ordered(check: Checker, line: int | None, where: str, low: float | None, hi
 
 
 def narration(routine: Routine) -> Iterator[tuple[str, str]]:
-    """Every (field, text) the player speaks from this routine."""
+    """Every (field, text) of this routine the narrator says, alone or inside a sentence of its
+    own ("Step 1 of 3: Rub."): each is checked for command words. What it says, sentence by
+    sentence, is the planner's `narration`; tests/test_routine_loader.py keeps the two agreeing."""
+    yield "title", routine.title
     for index, caution in enumerate(routine.cautions, start=1):
         yield f"cautions[{index}]", caution
     for number, step in enumerate(routine.steps, start=1):
@@ -321,6 +324,7 @@ def _warn_command_phrases(check: Checker, data: LineMap, routine: Routine, phras
     if not patterns:
         return
     lines = _step_lines(data)
+    lines["title"] = data.key_lines.get("title")
     for field, text in narration(routine):
         found = sorted((match.start(), phrase) for phrase, pattern in patterns if (match := pattern.search(text)))
         heard = [phrase for _, phrase in found
