@@ -420,9 +420,9 @@ def _answer_vocabulary(config):
 
 def _engine(name: str, config, vocabulary, narration_texts: list[str]):
     """The engine as `play` builds it (pocketsphinx also knows the narration's words)."""
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
-    return make_engine(config, other_words=narration_texts, vocabulary=vocabulary,
+    return make_engine(ListeningSettings.of(config), other_words=narration_texts, vocabulary=vocabulary,
                        answers=vocabulary is not config.vocabulary())
 
 

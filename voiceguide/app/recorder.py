@@ -28,11 +28,11 @@ from voiceguide.errors import VoiceguideError
 from voiceguide.format.routine import Routine
 from voiceguide.listening.microphone import Microphone
 from voiceguide.listening.recognition import Engine, RecognizerUnavailable
-from voiceguide.listening.recognizers import make_engine
+from voiceguide.listening.recognizers import ListeningSettings, make_engine
 from voiceguide.speech.narrator import Narrator
 from voiceguide.speech.output import AudioOut
 from voiceguide.speech.tones import tone
-from voiceguide.userdata.config import Config
+from voiceguide.userdata.config import SpeechSettings
 from voiceguide.userdata.recordings import Recordings
 from voiceguide.wording import words_for
 
@@ -55,31 +55,32 @@ class RecordingStopped(VoiceguideError):
     """The user said stop, or nobody answered."""
 
 
-def answer_vocabulary(config: Config) -> Vocabulary:
-    """keep / again / stop, in the config's language: its phrases for next, repeat and stop, plus
+def answer_vocabulary(listening: ListeningSettings) -> Vocabulary:
+    """keep / again / stop, in the user's language: its phrases for next, repeat and stop, plus
     its wording's word for keep."""
-    phrases = config.vocabulary().phrases
-    keep = (words_for(config.language).KEEP,) + phrases.get(Command.NEXT, ())
+    phrases = listening.vocabulary.phrases
+    keep = (words_for(listening.language).KEEP,) + phrases.get(Command.NEXT, ())
     return AnswerVocabulary({Command.NEXT: tuple(dict.fromkeys(keep)), Command.REPEAT: phrases.get(Command.REPEAT, ()),
                              Command.STOP: phrases.get(Command.STOP, ())})
 
 
 class Recorder:
-    def __init__(self, config: Config, routine: Routine, recordings: Recordings, narrator: Narrator,
-                 out: AudioOut, *, show: Callable[[str], None], warn: Callable[[str], None], keys: TextIO,
-                 input_device: str = ""):
-        self.config, self.routine, self.recordings = config, routine, recordings
+    def __init__(self, listening: ListeningSettings, speech: SpeechSettings, routine: Routine, recordings: Recordings,
+                 narrator: Narrator, out: AudioOut, *, show: Callable[[str], None], warn: Callable[[str], None],
+                 keys: TextIO):
+        """`listening` hears the answers (and names the microphone); `speech` gives the volume the
+        prompts are played at and the rate the narrator reads, which sets how long a take may be."""
+        self.speech, self.routine, self.recordings = speech, routine, recordings
         self.show, self.warn = show, warn
-        self.words = words_for(config.language)
-        self.prompter = Prompter(narrator, out, volume=config.speech.volume, warn=warn,
-                                 input_device=input_device or config.audio.input_device,
-                                 wake_word=config.recognizer.wake_word)
+        self.words = words_for(listening.language)
+        self.prompter = Prompter(narrator, out, volume=speech.volume, warn=warn, input_device=listening.input_device,
+                                 wake_word=listening.wake_word)
         self.say, self.play = self.prompter.say, self.prompter.play
-        self.vocabulary = answer_vocabulary(config)
+        self.vocabulary = answer_vocabulary(listening)
         self.typed = TypedAnswers(keys, KEYS)
         self.engine: Engine | None = None
         try:
-            self.engine = make_engine(config, vocabulary=self.vocabulary, answers=True)
+            self.engine = make_engine(listening, vocabulary=self.vocabulary, answers=True)
         except RecognizerUnavailable as exc:
             warn(f"answers by voice are off ({exc}); type k (keep), a (again) or q (stop), then Enter")
         self._beep = tone(ToneKind.ACCEPT, out.rate)
@@ -153,7 +154,7 @@ class Recorder:
 
     def take(self, text: str) -> Clip:
         """Record until the user has finished the sentence (or the length limit for it)."""
-        limit = min(60.0, max(10.0, 3 * estimate_seconds(text, self.config.speech.rate) + 3))
+        limit = min(60.0, max(10.0, 3 * estimate_seconds(text, self.speech.rate) + 3))
         end = TakeEnd(RECORD_RATE, limit)
         parts = []
         microphone = Microphone(self.prompter.input_device, rate=RECORD_RATE)

@@ -6,6 +6,7 @@ that the commands that need none of them start at once."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -75,6 +76,7 @@ def _close_quietly(file: TextIO) -> None:
 def record_command(args, config: Config, out: TextIO, err: TextIO) -> int:
     from voiceguide.app.session_sound import make_narrator
     from voiceguide.app.recorder import Recorder, RecordingStopped
+    from voiceguide.listening.recognizers import ListeningSettings
     from voiceguide.app.takes import utterances
     from voiceguide.speech.output import AudioOut
     from voiceguide.userdata.recordings import Recordings
@@ -99,10 +101,12 @@ def record_command(args, config: Config, out: TextIO, err: TextIO) -> int:
     out.write(f"{len(chosen)} of {len(every)} sentences to record; they are kept in {recordings.folder}\n")
     sound = AudioOut(config.audio.output_device)
     try:
-        recorder = Recorder(config, routine, recordings, make_narrator(config, sound.rate),
+        listening = ListeningSettings.of(config)
+        if args.input_device:
+            listening = dataclasses.replace(listening, input_device=args.input_device)
+        recorder = Recorder(listening, config.speech, routine, recordings, make_narrator(config, sound.rate),
                             sound, show=lambda text: (out.write(text + "\n"), out.flush()),
-                            warn=lambda text: err.write(f"voiceguide: {text}\n"), keys=sys.stdin,
-                            input_device=args.input_device or "")
+                            warn=lambda text: err.write(f"voiceguide: {text}\n"), keys=sys.stdin)
         kept = recorder.run(chosen)
     except RecordingStopped as exc:
         out.write(f"Recording {exc}. Run record again to carry on.\n")
@@ -184,9 +188,9 @@ def output_file(path: Path) -> Path:
 def listen_command(args, config: Config, out: TextIO, err: TextIO) -> int:
     from voiceguide.listening.listener import PhraseDecider, detections, wav_file_chunks
     from voiceguide.listening.microphone import Microphone
-    from voiceguide.listening.recognizers import make_engine
+    from voiceguide.listening.recognizers import ListeningSettings, make_engine
     
-    engine = make_engine(config, args.model)
+    engine = make_engine(ListeningSettings.of(config), args.model)
     err.write(f"voiceguide: listening with {engine.description}\n")
     decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word)
     microphone, show = None, None

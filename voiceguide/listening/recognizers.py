@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.engine.commands import Vocabulary
@@ -12,16 +13,35 @@ from voiceguide.userdata import paths
 from voiceguide.userdata.config import Config
 
 
+@dataclass(frozen=True)
+class ListeningSettings:
+    """What choosing an engine and listening need of the user's settings, and no more."""
+
+    engine: str
+    """auto, whisper, vosk, pocketsphinx or none (recognizer.engine)."""
+    model: str
+    """A model folder named in the config; empty to search."""
+    wake_word: str
+    language: str
+    vocabulary: Vocabulary
+    input_device: str = ""
+
+    @classmethod
+    def of(cls, config: Config) -> ListeningSettings:
+        return cls(config.recognizer.engine, config.recognizer.model, config.recognizer.wake_word, config.language,
+                   config.vocabulary(), config.audio.input_device)
+
+
 def model_folders() -> list[Path]:
     """Where vosk models are looked for, in order: the user's models folder, then the project's."""
     return [paths.data_dir() / "models", Path(__file__).resolve().parent.parent.parent / "models"]
 
 
-def find_vosk_model(config: Config, explicit: Path | None = None) -> Path | None:
-    """The model named on the command line or in the config, else the first one found."""
+def find_vosk_model(configured: str, explicit: Path | None = None) -> Path | None:
+    """The model named on the command line or in the config (`configured`), else the first one found."""
     from voiceguide.listening.vosk_engine import installed_model_packages
 
-    named = explicit or (Path(config.recognizer.model).expanduser() if config.recognizer.model else None)
+    named = explicit or (Path(configured).expanduser() if configured else None)
     if named is not None:
         if not named.is_dir():
             raise RecognizerUnavailable(f"no vosk model folder at {named}")
@@ -35,7 +55,7 @@ def find_vosk_model(config: Config, explicit: Path | None = None) -> Path | None
     return packages[0] if packages else None
 
 
-def make_engine(config: Config, model: Path | None = None, *, other_words: Iterable[str] = (),
+def make_engine(settings: ListeningSettings, model: Path | None = None, *, other_words: Iterable[str] = (),
                 notes: Callable[[str], None] = lambda note: None, vocabulary: Vocabulary | None = None,
                 answers: bool = False) -> Engine:
     """The engine the config asks for; raises RecognizerUnavailable saying why not.
@@ -47,12 +67,12 @@ def make_engine(config: Config, model: Path | None = None, *, other_words: Itera
     (the recorder listens for its own few words); `answers`: the engine hears answers to a
     question just asked, which pocketsphinx may expect more readily.
     """
-    vocabulary = vocabulary or config.vocabulary()
-    engine = config.recognizer.engine
+    vocabulary = vocabulary or settings.vocabulary
+    engine = settings.engine
     if engine == "none":
         raise RecognizerUnavailable("voice control is switched off (recognizer.engine: none)")
-    wake = tuple(config.recognizer.wake_word.split()) if config.recognizer.wake_word else ()
-    named = model or (Path(config.recognizer.model).expanduser() if config.recognizer.model else None)
+    wake = tuple(settings.wake_word.split())
+    named = model or (Path(settings.model).expanduser() if settings.model else None)
     if engine == "pocketsphinx":
         return _pocketsphinx(vocabulary, wake, other_words, answers)
     if engine == "whisper":
@@ -60,14 +80,14 @@ def make_engine(config: Config, model: Path | None = None, *, other_words: Itera
     if named is not None and whisper_model.is_whisper_folder(named) and engine == "auto":
         return _whisper(vocabulary, wake, named)
     if engine == "vosk" or named is not None:
-        return _vosk(config, vocabulary, named, wake, required=True)
-    if is_english(config.language):
+        return _vosk(settings, vocabulary, named, wake, required=True)
+    if is_english(settings.language):
         try:
             return _whisper(vocabulary, wake, None)
         except RecognizerUnavailable as problem:
             notes(f"{problem}; using another engine")
     try:
-        found = _vosk(config, vocabulary, None, wake, required=False)
+        found = _vosk(settings, vocabulary, None, wake, required=False)
     except RecognizerUnavailable as problem:
         notes(f"{problem}; using pocketsphinx instead")
         found = None
@@ -92,11 +112,11 @@ def _whisper(vocabulary: Vocabulary, wake: tuple[str, ...], named: Path | None) 
     return WhisperEngine(found, vocabulary, extra_words=wake)
 
 
-def _vosk(config: Config, vocabulary: Vocabulary, model: Path | None, wake: tuple[str, ...], *,
+def _vosk(settings: ListeningSettings, vocabulary: Vocabulary, model: Path | None, wake: tuple[str, ...], *,
           required: bool) -> Engine | None:
     from voiceguide.listening.vosk_engine import VoskEngine
 
-    found = find_vosk_model(config, model)
+    found = find_vosk_model(settings.model, model)
     if found is None:
         if not required:
             return None

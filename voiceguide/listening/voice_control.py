@@ -33,9 +33,8 @@ from voiceguide.listening.listener import Detection, PhraseDecider, detections
 from voiceguide.listening.microphone import Microphone
 from voiceguide.listening.playback_record import PlaybackRecord, SteadyTimeline
 from voiceguide.listening.recognition import CHUNK_SECONDS, SAMPLE_RATE, Engine, Heard, RecognizerUnavailable
-from voiceguide.listening.recognizers import make_engine
+from voiceguide.listening.recognizers import ListeningSettings, make_engine
 from voiceguide.speech.narrator import SpokenLog
-from voiceguide.userdata.config import Config
 
 PHRASE_SECONDS = 1.5
 """How far back from a decision the phrase that led to it is looked for."""
@@ -243,10 +242,10 @@ def _db(power: float) -> float:
 class VoiceControl:
     """Listens on a thread and puts each command it hears into the session's inbox."""
 
-    def __init__(self, config: Config, put: Callable[[Command, float], None], *, record: PlaybackRecord | None,
+    def __init__(self, settings: ListeningSettings, put: Callable[[Command, float], None], *, record: PlaybackRecord | None,
                  spoken: SpokenLog | None = None,
                  narration: Iterable[str], warn: Callable[[str], None],
-                 notes: Callable[[str], None] = lambda note: None, device: str = "",
+                 notes: Callable[[str], None] = lambda note: None,
                  trace: Callable[[dict], None] | None = None):
         """Raises RecognizerUnavailable or AudioUnavailable (with the reason) if it cannot listen.
 
@@ -255,13 +254,13 @@ class VoiceControl:
         every few seconds how far behind the microphone the listener is (for `play --trace`).
         """
         self.put, self.warn, self.trace = put, warn, trace
-        self.microphone = Microphone(device or config.audio.input_device)
+        self.microphone = Microphone(settings.input_device)
         try:
-            self.engine: Engine = make_engine(config, other_words=narration, notes=notes)
+            self.engine: Engine = make_engine(settings, other_words=narration, notes=notes)
         except RecognizerUnavailable:
             self.microphone.close()
             raise
-        self.decider = PhraseDecider(config.vocabulary(), wake_word=config.recognizer.wake_word,
+        self.decider = PhraseDecider(settings.vocabulary, wake_word=settings.wake_word,
                                      leading=self.engine.transcribes and spoken is not None)
         self.audio = EchoFilteredAudio(record, spoken=spoken, transcribes=self.engine.transcribes)
         self._closing = threading.Event()
