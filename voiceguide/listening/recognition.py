@@ -32,8 +32,6 @@ class Heard:
     """Seconds of audio fed when this was known: where in the stream the decision could be made."""
     end: float | None = None
     """Final results: where in the stream the last word ended."""
-    confidence: float | None = None
-    """Final results: the least certain word's confidence, 0 to 1."""
 
 
 class Engine(Protocol):

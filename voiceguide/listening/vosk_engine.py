@@ -96,8 +96,7 @@ class VoskEngine:
         text = _words(data.get("text", ""))
         if not text:
             return []
-        return [Heard(text, final=True, at=at, end=words[-1]["end"] if words else None,
-                      confidence=min(w.get("conf", 1.0) for w in words) if words else None)]
+        return [Heard(text, final=True, at=at, end=words[-1]["end"] if words else None)]
 
 
 def _words(text: str) -> str:
