@@ -13,7 +13,9 @@ from voiceguide.engine.clock import VirtualClock
 from voiceguide.engine.commands import Command
 from voiceguide.userdata.config import Config, default_config
 from voiceguide.engine.cues import Count, Cue, Say, Silence, Tone
-from voiceguide.format.loader import load_routine, parse_routine
+from voiceguide.format.loader import build_routine, load_routine
+from voiceguide.errors import RoutineError
+from voiceguide.format.yamlsource import YamlFileError, parse_yaml_mapping
 from voiceguide.engine.runner import ScriptedInbox, run
 from voiceguide.engine.session import Session
 from voiceguide.engine.program import PlaySettings, Program, Wording, expand
@@ -194,6 +196,15 @@ class _StopAt(ScriptedInbox):
 @pytest.fixture
 def lower_back(config):
     return load_routine(BUILTIN / "lower-back.yaml", config.vocabulary().all_phrases()).routine
+
+
+def parse_routine(text: str, name: str = "<routine>", command_phrases=()):
+    """A routine given as text, validated as load_routine validates a file."""
+    try:
+        data = parse_yaml_mapping(text.encode("utf-8"), name, "routine")
+    except YamlFileError as exc:
+        raise RoutineError([exc.problem]) from None
+    return build_routine(data, name, command_phrases)
 
 
 def routine_from(text: str):

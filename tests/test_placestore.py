@@ -8,7 +8,7 @@ import time
 
 from conftest import SIMPLE, program_for, routine_from
 from voiceguide.userdata.config import load_config
-from voiceguide.format.loader import parse_routine
+from conftest import parse_routine
 from voiceguide.userdata import paths
 from voiceguide.engine.planner import Place
 from voiceguide.userdata.placestore import PlaceStore

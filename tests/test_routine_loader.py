@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from voiceguide.errors import Problem, RoutineError
 from voiceguide.format.routine import Reps, Span, Timed
-from voiceguide.format.loader import load_routine, parse_routine
+from conftest import parse_routine
+from voiceguide.format.loader import load_routine
 
 GOOD = """\
 id: demo

@@ -30,7 +30,7 @@ from voiceguide.format.routine import (
     Work,
 )
 from voiceguide.format.schema import Checker, describe, join
-from voiceguide.format.yamlsource import LineList, LineMap, YamlFileError, parse_yaml_mapping, read_yaml_mapping
+from voiceguide.format.yamlsource import LineList, LineMap, YamlFileError, read_yaml_mapping
 
 ROUTINE_KEYS = ("id", "title", "description", "for", "intensity", "cautions", "notes", "steps")
 STEP_KEYS = ("id", "name", "position", "instruction", "brief", "reps", "timed", "tips", "rest", "intensity")
@@ -59,15 +59,6 @@ def load_routine(path: Path, command_phrases: Iterable[str] = ()) -> LoadedRouti
     except YamlFileError as exc:
         raise RoutineError([exc.problem]) from None
     return build_routine(data, str(path), command_phrases)
-
-
-def parse_routine(text: str, name: str = "<routine>", command_phrases: Iterable[str] = ()) -> LoadedRoutine:
-    """Validate a routine given as text (tests, and the template check)."""
-    try:
-        data = parse_yaml_mapping(text.encode("utf-8"), name, "routine")
-    except YamlFileError as exc:
-        raise RoutineError([exc.problem]) from None
-    return build_routine(data, name, command_phrases)
 
 
 def build_routine(data: LineMap, name: str, command_phrases: Iterable[str] = ()) -> LoadedRoutine:
