@@ -301,8 +301,10 @@ def test_a_stalled_output_is_waited_for_once_not_at_every_chunk():
 class RenderedPlayback:
     """A PlaybackRecord stand-in for a rendered session: the reference at 16 kHz from time 0."""
 
-    def __init__(self, samples: np.ndarray):
+    def __init__(self, samples: np.ndarray, restarts: tuple[float, ...] = ()):
         self.samples = samples
+        self.restarts = restarts
+        """When the output restarted (PlaybackRecord.restarts)."""
 
     def span(self, start: float, count: int, wait: float = 0.0) -> np.ndarray:
         first = int(round(start * RATE))
@@ -372,6 +374,36 @@ def test_with_an_engine_that_transcribes_a_word_the_narrator_did_not_say_is_a_le
     assert leftover["pause"].narrator_said and not leftover["no"].narrator_said
     user_no = verdicts[(True, "user", "no")]
     assert user_no.obey and not user_no.narrator_said and not user_no.echo_moved
+
+
+def test_a_phrase_heard_just_after_the_output_restarted_is_not_trusted():
+    """Every command silences the narration: the output throws its buffer away and restarts, and
+    for a moment the reference may sit where the echo is not. What is heard then is held to the
+    moved-echo rule, whatever the levels say; the same phrase later is the user's."""
+    from voiceguide.listening.voice_control import RESTART_SETTLE_SECONDS
+
+    reference = speechlike(8, seed=3)
+    mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
+    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # well above the echo
+    verdicts = {}
+    for label, restarts in (("steady", ()), ("just restarted", (5.8,)),
+                            ("restarted long before", (5.9 - RESTART_SETTLE_SECONDS - 0.5,))):
+        audio = EchoFilteredAudio(RenderedPlayback(reference, restarts))
+        for _pcm, at in audio(chunks(mic)):
+            if round(at, 2) == 6.5:
+                verdicts[label] = audio.judge(Detection(Command.PAUSE, "pause", None, at))
+    assert verdicts["steady"].obey and not verdicts["steady"].output_restarted
+    assert verdicts["just restarted"].output_restarted and not verdicts["just restarted"].obey
+    assert verdicts["restarted long before"].obey
+
+
+def test_the_record_notes_when_the_output_restarted():
+    record = PlaybackRecord(16000)
+    record.write(np.full(1600, 0.5, np.float32), 100.0)
+    record.unplayed(100.05)
+    record.write(np.full(1600, 0.5, np.float32), 100.1)
+    record.span(100.0, 3200)
+    assert list(record.restarts) == [100.05]
 
 
 def test_words_after_a_phrase_count_only_if_the_narrator_said_them_then():

@@ -15,6 +15,7 @@ queue, briefly) until the output has handed over the whole span.
 
 from __future__ import annotations
 
+import collections
 import queue
 import time
 
@@ -28,6 +29,7 @@ RESYNC_SECONDS = 0.25
 """A block time this far from where the blocks before it lead is a real jump (a stall), not jitter
 or drift. Measured times drift (about 1 ms a second for PulseAudio through ALSA, measured) while
 the samples themselves stay continuous, so only a jump this large moves the record."""
+RESTARTS_KEPT = 8
 DRIFT_FOLLOWING = 0.01
 """Share of each block's deviation that the followed drift takes in (a time constant of 100
 blocks: seconds, against drift that takes minutes to add up)."""
@@ -87,6 +89,9 @@ class PlaybackRecord:
         self._timeline = SteadyTimeline()
         self._resync = False
         """The next block is placed by its own time: the output discarded its buffer and restarted."""
+        self.restarts: collections.deque[float] = collections.deque(maxlen=RESTARTS_KEPT)
+        """Monotonic times at which the output discarded its buffer and started again, latest last
+        (known once `span` has read past them): the echo path is not known for a moment after."""
 
     def write(self, samples: np.ndarray, at: float) -> None:
         """From the output callback: `samples` (copied here) start playing at monotonic `at`."""
@@ -182,6 +187,7 @@ class PlaybackRecord:
         the echo where it is not, and the narrator's voice would reach the recognizer."""
         if self._anchor is None:
             return
+        self.restarts.append(moment)
         first = min(max(int(np.ceil(self._position(moment))), self._written - self._size, 0), self._written)
         self._written = first
         self._tail[:] = 0.0

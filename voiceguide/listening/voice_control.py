@@ -73,6 +73,14 @@ MOVED_CLARITY = 12.0
 Over the same routine, the leftovers of a moved echo stood out 18-97 times the spread of the rest;
 the user's phrases, said where the narration was quiet or under it, at most 9.6 times (a stray
 peak elsewhere, which 4, the delay search's own figure, took for a moved echo in 10 of 42)."""
+RESTART_SETTLE_SECONDS = 1.5
+"""For this long after the output discarded its buffer (every command silences the narration at
+once), where the restarted stream's sound reaches the microphone is not known well: the reference is
+placed by the first blocks' measured times, which can be off, and the canceller takes a second or
+two to find the echo again (ERLE 11 dB a second after such a restart in the looped lab, 43 dB two
+seconds after). A phrase heard then is held to the moved-echo rule: in the lab, the accept tone and
+the first syllables said after it passed the levels check as the Korean commands "종료" and "이전",
+0.2-0.7 s after the user's own command."""
 NO_ECHO_DB = -120.0
 """The echo estimate of a chunk when the speaker has not played for longer than an echo lasts
 (EchoCanceller.residual_echo 0): no echo, moved or not, can be in it."""
@@ -112,6 +120,8 @@ class Verdict:
     """The echo in the phrase came from elsewhere than where the canceller's filter had it."""
     narrator_said: bool = True
     """The narrator said one of the phrase's words while it was heard (or nobody can tell)."""
+    output_restarted: bool = False
+    """The output restarted within RESTART_SETTLE_SECONDS before or while the phrase was heard."""
 
 
 class EchoFilteredAudio:
@@ -185,14 +195,20 @@ class EchoFilteredAudio:
         moved = _echo_moved(chunks, spoken, references)
         phrase_chunks = [chunk for chunk, is_said in zip(chunks, spoken, strict=True) if is_said]
         said = self._narrator_said(found.phrase, phrase_chunks)
+        restarted = self._restarted(phrase_chunks)
         if found.rest and not self._narrator_said_all(found.rest, phrase_chunks):
             obey = False  # words after the phrase that are not the narration's: the user said something else
         elif said:
-            obey = above_echo >= ABOVE_ECHO_DB and not narration and not moved
+            obey = above_echo >= ABOVE_ECHO_DB and not narration and not moved and not restarted
         else:  # the narrator did not say it: a leftover only where the echo has just moved
-            obey = above_echo >= UNSAID_ABOVE_ECHO_DB and not moved
+            obey = above_echo >= UNSAID_ABOVE_ECHO_DB and not moved and not restarted
         return Verdict(bool(loudest >= SPEECH_FLOOR_DB and obey), float(loudest), above_echo, bool(narration),
-                       bool(moved), said)
+                       bool(moved), said, restarted)
+
+    def _restarted(self, spoken: list[_Chunk]) -> bool:
+        """Whether the output restarted shortly before or while the phrase was heard."""
+        start, end = spoken[0].captured, spoken[-1].captured + CHUNK_SECONDS
+        return any(start - RESTART_SETTLE_SECONDS <= moment <= end for moment in self.record.restarts)
 
     def _narrator_said(self, phrase: str, spoken: list[_Chunk]) -> bool:
         """Whether the narrator said any of the phrase's words from an echo's reach before it until
@@ -289,7 +305,7 @@ class VoiceControl:
                     self.trace({"heard": found.phrase, "rest": found.rest, "command": found.meaning.value, "obeyed": verdict.obey,
                                 "level_db": round(verdict.level_db, 1), "above_echo_db": round(verdict.above_echo_db, 1),
                                 "follows_narration": verdict.follows_narration, "echo_moved": verdict.echo_moved,
-                                "narrator_said": verdict.narrator_said,
+                                "narrator_said": verdict.narrator_said, "output_restarted": verdict.output_restarted,
                                 "erle_db": round(canceller.erle_db, 1),
                                 "echo_delay_s": round(canceller.delay / SAMPLE_RATE, 3),
                                 "late_s": round(time.monotonic() - said, 3),
