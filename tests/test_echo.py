@@ -346,8 +346,8 @@ def test_a_phrase_heard_while_the_echo_has_just_moved_is_not_obeyed_whatever_the
 def test_with_an_engine_that_transcribes_a_word_the_narrator_did_not_say_is_a_leftover_only_where_the_echo_moved():
     """The same moved echo. Whisper mostly hears the narration's leftovers as the narration's words,
     but not always (in the looped lab a leftover of "Press the points" came out as "no"): a phrase
-    the narrator did not say is refused where the echo has just moved, and obeyed when a user's voice
-    is what stands out. A phrase the narrator was saying
+    the narrator did not say is refused where the echo has just moved and what is left follows the
+    narration, and obeyed when a user's voice is what stands out. A phrase the narrator was saying
     is held to its echo as before."""
     from voiceguide.speech.narrator import SpokenLog
 
@@ -357,23 +357,23 @@ def test_with_an_engine_that_transcribes_a_word_the_narrator_did_not_say_is_a_le
     leftover_only = np.concatenate([echo[:jump], later(echo, 0.037 * RATE)[jump:]])
     leftover_only += np.random.default_rng(10).normal(0, 1e-3, len(leftover_only))
     with_user = leftover_only.copy()
-    with_user[int(11.9 * RATE):int(12.3 * RATE)] += 3 * speechlike(0.4, seed=4)
+    with_user[int(12.2 * RATE):int(12.6 * RATE)] += 3 * speechlike(0.4, seed=4)
     spoken = SpokenLog()
-    spoken.add(11.0, 12.5, "Pause here and breathe.")
+    spoken.add(11.0, 12.8, "Pause here and breathe.")
     verdicts = {}
     for transcribes in (False, True):
         for label, mic in (("leftover", leftover_only), ("user", with_user)):
             audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=transcribes)
             for _pcm, at in audio(chunks(mic)):
-                if round(at, 2) == 12.3:
+                if round(at, 2) == 12.6:
                     for command, phrase in ((Command.PAUSE, "pause"), (Command.UNDO, "no")):
                         verdicts[(transcribes, label, phrase)] = audio.judge(Detection(command, phrase, None, at))
     leftover = {key[2]: verdict for key, verdict in verdicts.items() if key[:2] == (True, "leftover")}
-    assert all(verdict.echo_moved for verdict in leftover.values())
+    assert all(verdict.echo_moved and verdict.follows_narration for verdict in leftover.values())
     assert not any(verdict.obey for key, verdict in verdicts.items() if key[1] == "leftover")
     assert leftover["pause"].narrator_said and not leftover["no"].narrator_said
     user_no = verdicts[(True, "user", "no")]
-    assert user_no.obey and not user_no.narrator_said and not user_no.echo_moved
+    assert user_no.obey and not user_no.narrator_said and not user_no.follows_narration
 
 
 def test_a_phrase_heard_just_after_the_output_restarted_is_not_trusted():
