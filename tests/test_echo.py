@@ -406,9 +406,9 @@ def test_the_record_notes_when_the_output_restarted():
     assert list(record.restarts) == [100.05]
 
 
-def test_words_after_a_phrase_count_only_if_the_narrator_said_them_then():
-    """A user's "no" running on into the narration's count ("no 20") is the user's "no"; "no
-    thanks" is someone saying something else."""
+def test_words_around_a_phrase_count_only_if_the_narrator_said_them_then():
+    """A user's "no" running on into the narration's count ("no 20"), or after it ("20 no"), is the
+    user's "no"; "no thanks" and "oh no" are someone saying something else."""
     from voiceguide.speech.narrator import SpokenLog
 
     reference = speechlike(8, seed=3)
@@ -421,7 +421,10 @@ def test_words_after_a_phrase_count_only_if_the_narrator_said_them_then():
         if round(at, 2) == 6.6:
             counted = audio.judge(Detection(Command.UNDO, "no", None, at, rest="20"))
             other = audio.judge(Detection(Command.UNDO, "no", None, at, rest="thanks"))
+            counted_first = audio.judge(Detection(Command.UNDO, "no", None, at, before="20"))
+            other_first = audio.judge(Detection(Command.UNDO, "no", None, at, before="oh"))
     assert counted.obey and not other.obey
+    assert counted_first.obey and not other_first.obey
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (it renders the narration)")

@@ -50,16 +50,22 @@ def test_only_whole_phrases_in_final_results_are_commands(config):
     assert decider.feed(final("hello there", 3.0)) is None
 
 
-def test_a_phrase_that_runs_on_is_decided_with_its_rest_only_when_asked(config):
-    """Over the narration a user's "no" can run on into the canceller's leftovers; the listener
-    then judges the rest (voice_control.py). Anywhere else, only whole phrases count."""
+def test_a_phrase_among_other_words_is_decided_with_them_only_when_asked(config):
+    """Over the narration a user's "no" can run on into the canceller's leftovers, or follow them;
+    the listener then judges the words around it (voice_control.py). Anywhere else, only whole
+    phrases count."""
     leading = PhraseDecider(config.vocabulary(), leading=True)
     decided = leading.feed(final("No 20", 1.0))
-    assert (decided.meaning, decided.phrase, decided.rest) == (Command.UNDO, "no", "20")
+    assert (decided.meaning, decided.phrase, decided.rest, decided.before) == (Command.UNDO, "no", "20", "")
     assert leading.feed(final("how many left over there", 2.0)).phrase == "how many left"
     assert leading.feed(final("pause", 3.0)).rest == ""
-    assert leading.feed(final("hello pause", 4.0)) is None
+    after = leading.feed(final("20 no", 4.0))
+    assert (after.meaning, after.phrase, after.rest, after.before) == (Command.UNDO, "no", "", "20")
+    inside = leading.feed(final("hello how many left now", 5.0))
+    assert (inside.phrase, inside.before, inside.rest) == ("how many left", "hello", "now")
+    assert leading.feed(final("hello there", 6.0)) is None
     assert PhraseDecider(config.vocabulary()).feed(final("No 20", 1.0)) is None
+    assert PhraseDecider(config.vocabulary()).feed(final("20 no", 1.0)) is None
 
 
 def test_wake_word(config):

@@ -45,6 +45,8 @@ class Decision:
     """Stream time (s) at which the decision was made."""
     rest: str = ""
     """Words heard after the phrase in the same utterance (see PhraseDecider's `leading`)."""
+    before: str = ""
+    """Words heard before the phrase in the same utterance (see PhraseDecider's `leading`)."""
 
 
 class PhraseDecider:
@@ -52,10 +54,12 @@ class PhraseDecider:
     wake word, if one is set)."""
 
     def __init__(self, vocabulary: Vocabulary, *, wake_word: str = "", leading: bool = False):
-        """`leading`: an utterance that starts with a phrase and goes on is decided as the phrase,
-        with the words after it as its `rest`, for the caller to judge: over the narration, a
-        user's "no" can run on into what the echo canceller left of it ("no 20", "no anything
-        else to") when the two overlap."""
+        """`leading`: an utterance that holds a phrase among other words is decided as the phrase,
+        with the words after it as its `rest` and those before it as `before`, for the caller to
+        judge (only the narrator's words may stand around a command): over the narration, a user's
+        "no" can run on into what the echo canceller left of it ("no 20", "no anything else to"),
+        or follow it ("20 no"), when the two overlap. The earliest phrase is taken, the longest
+        where phrases start at the same word."""
         self.vocabulary = vocabulary
         self.wake_word = normalise(wake_word)
         self.leading = leading
@@ -72,10 +76,12 @@ class PhraseDecider:
         if meaning is not None:
             return Decision(meaning, phrase, heard.at)
         words = phrase.split()
-        for length in range(len(words) - 1, 0, -1) if self.leading else ():
-            meaning = self.vocabulary.match(" ".join(words[:length]))
-            if meaning is not None:
-                return Decision(meaning, " ".join(words[:length]), heard.at, " ".join(words[length:]))
+        for start in range(len(words)) if self.leading else ():
+            for end in range(len(words), start, -1):
+                meaning = self.vocabulary.match(" ".join(words[start:end]))
+                if meaning is not None and (start, end) != (0, len(words)):
+                    return Decision(meaning, " ".join(words[start:end]), heard.at, " ".join(words[end:]),
+                                    " ".join(words[:start]))
         return None
 
 
@@ -164,6 +170,8 @@ class Detection:
     detected: float
     rest: str = ""
     """Words heard after the phrase in the same utterance (PhraseDecider's `leading`)."""
+    before: str = ""
+    """Words heard before it (PhraseDecider's `leading`)."""
 
 
 def detections(engine: Engine, decider: PhraseDecider, audio: Iterable[tuple[bytes, float]], *,
@@ -214,5 +222,6 @@ def _decide(heard: list[Heard], decider: PhraseDecider) -> list[Detection]:
         decision = decider.feed(item)
         if decision is not None:
             end = item.end - DELAY / SAMPLE_RATE if item.end is not None else None  # the engine hears late
-            decisions.append(Detection(decision.meaning, decision.phrase, end, decision.detected, decision.rest))
+            decisions.append(Detection(decision.meaning, decision.phrase, end, decision.detected, decision.rest,
+                                       decision.before))
     return decisions

@@ -198,8 +198,9 @@ class EchoFilteredAudio:
         phrase_chunks = [chunk for chunk, is_said in zip(chunks, spoken, strict=True) if is_said]
         said = self._narrator_said(found.phrase, phrase_chunks)
         restarted = self._restarted(phrase_chunks)
-        if found.rest and not self._narrator_said_all(found.rest, phrase_chunks):
-            obey = False  # words after the phrase that are not the narration's: the user said something else
+        around = " ".join(part for part in (found.before, found.rest) if part)
+        if around and not self._narrator_said_all(around, phrase_chunks):
+            obey = False  # words around the phrase that are not the narration's: the user said something else
         elif said:
             obey = above_echo >= ABOVE_ECHO_DB and not narration and not moved and not restarted
         else:  # the narrator did not say it: a leftover only where the echo moved and still follows the narration
@@ -304,7 +305,7 @@ class VoiceControl:
                     self.put(found.meaning, said)
                 if self.trace is not None:
                     canceller = self.audio.canceller
-                    self.trace({"heard": found.phrase, "rest": found.rest, "command": found.meaning.value, "obeyed": verdict.obey,
+                    self.trace({"heard": found.phrase, "before": found.before, "rest": found.rest, "command": found.meaning.value, "obeyed": verdict.obey,
                                 "level_db": round(verdict.level_db, 1), "above_echo_db": round(verdict.above_echo_db, 1),
                                 "follows_narration": verdict.follows_narration, "echo_moved": verdict.echo_moved,
                                 "narrator_said": verdict.narrator_said, "output_restarted": verdict.output_restarted,
