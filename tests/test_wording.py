@@ -128,3 +128,12 @@ def test_the_english_session_is_worded_as_before(config):
         "That completes the routine. Well done.", "Take a moment to rest, and drink some water."]
     phases = [text for segment in program.parts[2].segments if hasattr(segment, "lines") for text, _ in segment.lines]
     assert "시계 방향 first." in phases and "Now 반대 방향." in phases
+
+
+def test_the_session_summary_is_worded_too():
+    """The line printed when a session ends (or never starts) is in the session's language."""
+    korean, english = Korean(), English()
+    for words in (korean, english):
+        assert "3" in words.steps_done(2, 3, ["Rub"], place_saved=True) and "Rub" in words.steps_done(2, 3, ["Rub"], True)
+    assert not LATIN.search(korean.steps_done(2, 3, [], place_saved=True) + korean.not_started(9))
+    assert english.steps_done(2, 2, [], place_saved=False) == "2 of 2 steps done."

@@ -133,7 +133,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
         _HistoryRecorder(history, program, warn, pain_before).finish(session)
         if sound:
             sound.close()
-        return PlayResult(False, 0, [], f"Not started, with pain at {pain_before} of 10. Rest, and see a clinician.")
+        return PlayResult(False, 0, [], program.settings.words.not_started(pain_before))
 
     heard = (lambda record: tracer.heard(record, clock.now())) if tracer is not None else None
     listener = None
@@ -314,9 +314,5 @@ def _finish(session: Session, program: Program, store: PlaceStore, warn) -> Play
             store.record_cautions_heard(program.routine)
         except OSError:
             pass  # at worst they are read in full once more; the line above names the folder
-    summary = f"{len(completed)} of {len(steps)} steps done"
-    if skipped:
-        summary += f"; skipped: {', '.join(skipped)}"
-    if not finished:
-        summary += ". Your place is saved: play the routine again to carry on"
-    return PlayResult(finished, len(completed), skipped, summary + ".")
+    summary = program.settings.words.steps_done(len(completed), len(steps), skipped, place_saved=not finished)
+    return PlayResult(finished, len(completed), skipped, summary)

@@ -234,6 +234,19 @@ class English:
     def pain_rated(self, rating: int) -> str:
         return f"You rated your pain {rating} out of 10."
 
+    def not_started(self, rating: int) -> str:
+        """The summary when the pain was too high to start."""
+        return f"Not started, with pain at {rating} of 10. Rest, and see a clinician."
+
+    def steps_done(self, done: int, total: int, skipped: Sequence[str], place_saved: bool) -> str:
+        """The summary printed when the session ends."""
+        text = f"{done} of {total} steps done"
+        if skipped:
+            text += f"; skipped: {', '.join(skipped)}"
+        if place_saved:
+            text += ". Your place is saved: play the routine again to carry on"
+        return text + "."
+
     def pain_advice(self, reason: str, cautions: Sequence[str]) -> str:
         text = (f"{reason} That is a warning sign. Stop the massage for today, rest in a comfortable position, "
                 "and see a clinician, especially if the pain stays, spreads, or comes with numbness.")

@@ -239,6 +239,17 @@ class Korean(English):
     def pain_rated(self, rating: int) -> str:
         return f"통증 점수는 10점 중 {rating}점이에요."
 
+    def not_started(self, rating: int) -> str:
+        return f"통증이 10점 중 {rating}점이라 시작하지 않았어요. 쉬고, 전문의와 상담하세요."
+
+    def steps_done(self, done: int, total: int, skipped: Sequence[str], place_saved: bool) -> str:
+        text = f"{total}단계 중 {done}단계를 마쳤어요"
+        if skipped:
+            text += f". 건너뛴 단계: {', '.join(skipped)}"
+        if place_saved:
+            text += ". 위치를 저장했어요. 루틴을 다시 재생하면 이어서 할 수 있어요"
+        return text + "."
+
     def pain_advice(self, reason: str, cautions: Sequence[str]) -> str:
         text = (f"{reason} 위험 신호예요. 오늘은 마사지를 멈추고 편한 자세로 쉬세요. 통증이 계속되거나 퍼지거나 "
                 "저림이 함께 있으면 꼭 의사와 상의하세요.")
