@@ -245,7 +245,7 @@ def _pain_check(config: Config, routine: Routine, sound: SessionSound | None, de
         warn("pain ratings are asked and answered by voice, and this session has no sound or no voice control; "
              "not asking")
         return None
-    listening = _listening(config, device)
+    listening = ListeningSettings.of(config, device)
     prompter = Prompter(sound.narrator, sound.out, volume=config.speech.volume, warn=warn,
                         input_device=listening.input_device, wake_word=listening.wake_word)
 
@@ -281,7 +281,7 @@ def _voice_control_builder(config: Config, inbox: CommandInbox, sound: SessionSo
 
     def build() -> VoiceControl | None:
         try:
-            control = VoiceControl(_listening(config, device), inbox.put, record=record,
+            control = VoiceControl(ListeningSettings.of(config, device), inbox.put, record=record,
                                    spoken=sound.spoken if sound else None, narration=narration, warn=warn, notes=note,
                                    trace=heard)
         except (RecognizerUnavailable, AudioUnavailable) as exc:
@@ -290,12 +290,6 @@ def _voice_control_builder(config: Config, inbox: CommandInbox, sound: SessionSo
         err.write(f"Listening with {control.description}\n")
         return control
     return build
-
-
-def _listening(config: Config, device: str) -> ListeningSettings:
-    """The listening settings, with the microphone named on the command line, if one was."""
-    settings = ListeningSettings.of(config)
-    return dataclasses.replace(settings, input_device=device) if device else settings
 
 
 def _finish(session: Session, program: Program, store: PlaceStore, warn) -> PlayResult:

@@ -6,7 +6,6 @@ that the commands that need none of them start at once."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -101,11 +100,8 @@ def record_command(args, config: Config, out: TextIO, err: TextIO) -> int:
     out.write(f"{len(chosen)} of {len(every)} sentences to record; they are kept in {recordings.folder}\n")
     sound = AudioOut(config.audio.output_device)
     try:
-        listening = ListeningSettings.of(config)
-        if args.input_device:
-            listening = dataclasses.replace(listening, input_device=args.input_device)
-        recorder = Recorder(listening, config.speech, routine, recordings, make_narrator(config, sound.rate),
-                            sound, show=lambda text: (out.write(text + "\n"), out.flush()),
+        recorder = Recorder(ListeningSettings.of(config, args.input_device or ""), config.speech, routine, recordings,
+                            make_narrator(config, sound.rate), sound, show=lambda text: (out.write(text + "\n"), out.flush()),
                             warn=lambda text: err.write(f"voiceguide: {text}\n"), keys=sys.stdin)
         kept = recorder.run(chosen)
     except RecordingStopped as exc:

@@ -27,9 +27,10 @@ class ListeningSettings:
     input_device: str = ""
 
     @classmethod
-    def of(cls, config: Config) -> ListeningSettings:
+    def of(cls, config: Config, microphone: str = "") -> ListeningSettings:
+        """`microphone`: one named on the command line, in place of the config's."""
         return cls(config.recognizer.engine, config.recognizer.model, config.recognizer.wake_word, config.language,
-                   config.vocabulary(), config.audio.input_device)
+                   config.vocabulary(), microphone or config.audio.input_device)
 
 
 def model_folders() -> list[Path]:
