@@ -295,6 +295,26 @@ def test_listen_with_a_missing_microphone(lab):
     assert result.stderr.strip().endswith("no input device named like 'nosuch' (see `voiceguide devices`)")
 
 
+def test_closing_voice_control_waits_for_its_listener(lab, config):
+    """After close nothing of the listener runs on: the process may end next, and a Whisper decode
+    still running as the interpreter winds down crashes it (SIGSEGV or SIGABRT at exit)."""
+    from voiceguide.listening.recognizers import ListeningSettings
+    from voiceguide.listening.voice_control import VoiceControl
+
+    lab.apply()
+    warnings: list[str] = []
+    control = VoiceControl(ListeningSettings.of(config), lambda command, at: None, record=None, narration=(),
+                           warn=warnings.append)
+    control.start()
+    deadline = time.monotonic() + 10
+    while not control.microphone.arrived and time.monotonic() < deadline:  # the microphone sends sound
+        time.sleep(0.05)
+    assert control.microphone.arrived, "the lab's microphone sent nothing"
+    control.close()
+    assert not control._thread.is_alive()
+    assert warnings == []
+
+
 def test_render_never_replaces_a_pipe_or_a_link_nor_makes_folders(tmp_path):
     """Render writes beside the target and renames: a pipe (or a device) named by mistake must be
     refused, a symlink followed to its file, and a folder the user did not make is not made."""

@@ -90,6 +90,8 @@ class Microphone:
                     return
                 on_change("the microphone is back")
                 continue
+            if self._closed.is_set():
+                return
             if generation != self._generation:
                 continue
             self.arrived = arrived
@@ -127,7 +129,9 @@ class Microphone:
             yield block, at
 
     def close(self) -> None:
+        """Close the stream; a reader waiting for the next block ends at once."""
         self._closed.set()
+        self._blocks.put((-1, b"", 0.0, 0.0))
         _close_quietly(self._stream)
 
 

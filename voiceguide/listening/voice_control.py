@@ -86,6 +86,9 @@ the first syllables said after it passed the levels check as the Korean commands
 NO_ECHO_DB = -120.0
 """The echo estimate of a chunk when the speaker has not played for longer than an echo lasts
 (EchoCanceller.residual_echo 0): no echo, moved or not, can be in it."""
+STOPS_WITHIN_SECONDS = 3.0
+"""How long closing waits for the listener to finish what it is doing: a decode takes well under a
+second even on a busy machine; a thread stuck in a frozen device's call is left behind."""
 REPORT_SECONDS = 2.0
 """How often `play --trace` is told how far behind the microphone the listener is."""
 HISTORY_CHUNKS = 100
@@ -351,8 +354,12 @@ class VoiceControl:
                                           "microphone_overflows": self.microphone.overflows}})
 
     def close(self) -> None:
+        """Stop listening and wait (a little) for the listener to be done: the process may end
+        next, and a Whisper decode still running while the interpreter winds down crashes it."""
         self._closing.set()
         self.microphone.close()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(STOPS_WITHIN_SECONDS)
 
 
 class VoiceControlStarting:
@@ -382,9 +389,12 @@ class VoiceControlStarting:
         ready(control)
 
     def close(self) -> None:
-        """Stops listening, now or as soon as it is ready; never waits for the model to load."""
+        """Stops listening, now or as soon as it is ready. A model still loading is waited for, a
+        little (STOPS_WITHIN_SECONDS), for the same reason as VoiceControl.close."""
         with self._lock:
             self._closed = True
             control = self.control
         if control is not None:
             control.close()
+        elif self._thread is not threading.current_thread():
+            self._thread.join(STOPS_WITHIN_SECONDS)
