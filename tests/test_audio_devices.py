@@ -20,7 +20,7 @@ import wave
 import numpy as np
 import pytest
 
-from audiolab import PulseLab, Recorder, beat_run, beats, envelope_db, pulse_missing, silence_after
+from audiolab import PulseLab, Recorder, beat_run, beats, envelope_db, pulse_missing, silence_after, sounds
 from conftest import ROOT, with_own_folders, write_user_config
 from test_cli import Live
 
@@ -293,6 +293,27 @@ def test_listen_with_a_missing_microphone(lab):
                             capture_output=True, text=True, env=with_own_folders(lab.env), cwd=ROOT, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().endswith("no input device named like 'nosuch' (see `voiceguide devices`)")
+
+
+def test_the_start_tone_goes_out_in_the_outputs_first_block(lab):
+    """`play` opens its output with the start tone already in it: the tone is heard as the device
+    starts, without waiting behind the buffer of silence a running stream holds (0.15 s)."""
+    from voiceguide.speech.output import AudioOut
+    from voiceguide.speech.tones import start_tone
+
+    lab.apply()
+    with Recorder(f"{lab.SPEAKER}.monitor") as recorder:
+        out = AudioOut(opening=lambda rate: start_tone(rate, 1.0))
+        assert out.wait_until_flowing()
+        out.wait_idle(timeout=2.0)
+        out.close()
+    recording = recorder.recording()
+    heard = sounds(recording.samples, recording.rate, min_gap=0.03)
+    assert len(heard) == 1, heard
+    start, end = heard[0]
+    assert (end - start) / recording.rate == pytest.approx(0.07, abs=0.01)
+    spectrum = np.abs(np.fft.rfft(recording.samples[start:end]))
+    assert np.argmax(spectrum) * recording.rate / (end - start) == pytest.approx(1320, abs=30)
 
 
 def test_closing_voice_control_waits_for_its_listener(lab, config):

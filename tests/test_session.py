@@ -504,3 +504,18 @@ def test_an_unanswered_offer_is_asked_again_then_the_session_carries_on(simple, 
     carried = run.recording.said(after=offers[1] + 1)
     assert carried[:4] == [English.NO_ANSWER_CARRYING_ON, "Step 2 of 3: Circle.", "Circle with the thumbs.", "From 3."]
     assert run.session.mode is Mode.PLAYING or run.session.mode is Mode.FINISHED
+
+
+def test_a_session_opens_with_its_first_words_and_no_tone(simple, config):
+    """The player sounds its start tone the moment the output opens; the session, ready later,
+    starts speaking at once rather than sounding a second tone. Resuming a saved place likewise;
+    a command's jump still has its accept tone before the words."""
+    fresh = play_script(simple, config, until=5.0)
+    assert fresh.recording.tones() == []
+    assert fresh.recording.cues[1][0] == 0.0 and isinstance(fresh.recording.cues[1][1], Say)
+    resumed = play_script(simple, config, resume_from=Place(1, 0, 0), until=5.0)
+    assert resumed.recording.tones() == []
+    jumped = play_script(simple, config, [(3.0, C.NEXT)], until=5.0)
+    assert [(at, tone.kind) for at, tone in jumped.recording.tones()] == [(3.0, ToneKind.ACCEPT)]
+    assert min(at for at, cue in jumped.recording.cues if isinstance(cue, Say) and at >= 3.0) == pytest.approx(
+        3.0 + ACCEPT_GAP)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from voiceguide.app.asking import Prompter
+from voiceguide.app.early_output import EarlyOutput
 from voiceguide.app.pain import PainCheck
 from voiceguide.app.programs import build_program, speech_timer
 from voiceguide.app.session_sound import CueOutputs, SessionSound
@@ -81,7 +82,7 @@ class _PlaceSaver:
 
 def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | None, audio: bool = True,
          voice: bool = True, input_device: str = "", trace: TextIO | None = None, history: History | None = None,
-         out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> PlayResult:
+         output: EarlyOutput | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> PlayResult:
     """Run a routine at the real pace until it ends, is stopped, or Ctrl-C.
 
     resume: True carries on from a saved place, False starts over, None asks (on a terminal).
@@ -89,6 +90,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     voice: listen for spoken commands (falls back to keys alone if it cannot).
     trace: where to write every cue and command as JSON lines, with monotonic times.
     history: where the session is recorded (if it cannot be, play goes on without).
+    output: the audio output, already being opened (else it is opened here).
     """
     def warn(message: str) -> None:
         err.write(f"voiceguide: {message}\n")
@@ -107,7 +109,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     sound = None
     if audio:
         try:
-            sound = SessionSound(config, routine.id, warn)
+            sound = SessionSound(config, routine.id, warn, output.take() if output else None)
         except AudioUnavailable as exc:
             warn(f"{exc}; playing in text mode")
     clock = MonotonicClock()

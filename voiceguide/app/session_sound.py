@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 
+from voiceguide.app.early_output import output_with_start_tone
 from voiceguide.app.textview import TextView
 from voiceguide.app.trace import Trace
 from voiceguide.engine.cues import Cue
@@ -56,9 +57,11 @@ class CueOutputs:
 class SessionSound:
     """The audio side of a session: device, narrator, rendering ahead, and the watchdog."""
 
-    def __init__(self, config: Config, routine_id: str, warn):
+    def __init__(self, config: Config, routine_id: str, warn, out: AudioOut | None = None):
+        """`out`: the output already opened (EarlyOutput); else it is opened here. It is this
+        session's from now on, closed with it."""
         self.warn = warn
-        self.out = AudioOut(config.audio.output_device)
+        self.out = out or output_with_start_tone(config)
         try:
             self.narrator = make_narrator(config, self.out.rate, routine_id)
         except UnknownVoice:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from voiceguide.app.early_output import EarlyOutput
 from voiceguide.app.programs import build_program, estimated_seconds, programs_heard, speech_timer
 from voiceguide.app.routine_commands import minutes_text
 from voiceguide.app.textview import clock_text
@@ -36,10 +37,6 @@ def with_flags(config: Config, args) -> Config:
 
 
 def play_command(args, config: Config, out: TextIO, err: TextIO) -> int:
-    from voiceguide.app.player import play
-    from voiceguide.userdata.history import History
-    from voiceguide.userdata.placestore import PlaceStore
-    
     config = with_flags(config, args)
     loaded = catalog.find(args.routine or config.routine, config.vocabulary().all_phrases())
     if config.speech.voice and not args.text:  # up front: not a session that is silent for want of a voice
@@ -59,10 +56,15 @@ def play_command(args, config: Config, out: TextIO, err: TextIO) -> int:
             except OSError as exc:
                 raise VoiceguideError(f"cannot write the trace {args.trace}: {exc.strerror or exc}") from None
             stack.callback(_close_quietly, trace)  # what a full disk refused was reported during play
+        output = None if args.text else stack.enter_context(EarlyOutput(config))  # opens while the player loads
+        from voiceguide.app.player import play
+        from voiceguide.userdata.history import History
+        from voiceguide.userdata.placestore import PlaceStore
+
         history = stack.enter_context(contextlib.closing(History(history_path()))) if config.history.keep else None
         result = play(loaded.routine, config, PlaceStore(paths.state_dir()), resume=resume, audio=not args.text,
                       voice=not (args.text or args.no_voice), input_device=args.input_device or "",
-                      trace=trace, history=history, out=out, err=err)
+                      trace=trace, history=history, output=output, out=out, err=err)
     out.write(f"{result.summary}\n")
     return 0
 

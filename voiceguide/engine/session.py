@@ -96,12 +96,13 @@ class Session(Telling, Questions, PaceChanges):
     def start(self, now: float) -> None:
         saved = self.resume_from
         if saved is None or saved == Place(0, 0, 0):
-            self._play(Place(0, 0, 0), now)
+            self._play(Place(0, 0, 0), now, opening=True)
         elif self.offer:
             self.place = saved
             self._ask_offer(now)
         else:
-            self._play(saved, now, preamble=(self.words.RESUMING_SAVED, *self._reminder(saved)), resuming=True)
+            self._play(saved, now, preamble=(self.words.RESUMING_SAVED, *self._reminder(saved)), resuming=True,
+                       opening=True)
 
     @property
     def finished(self) -> bool:
@@ -298,13 +299,16 @@ class Session(Telling, Questions, PaceChanges):
     # -- mechanics -----------------------------------------------------------------------------
 
     def _play(self, place: Place, now: float, preamble: tuple[str, ...] = (), resuming: bool = False,
-              note: str = "") -> Outcome:
-        """Silence what was playing and play from `place`."""
+              note: str = "", opening: bool = False) -> Outcome:
+        """Silence what was playing and play from `place`: after the accept tone, or at once when
+        the session opens (the player sounds its start tone as soon as the output opens, well
+        before the session is ready: a tone here would only repeat it)."""
         self.sink(Silence(), now)
-        self.sink(Tone(ToneKind.ACCEPT), now)
+        if not opening:
+            self.sink(Tone(ToneKind.ACCEPT), now)
         self.mode = Mode.PLAYING
         self._move_to(place, now, ticking=False)
-        self._set_plan(plan(self.program, place, now + ACCEPT_GAP, self.pace, preamble=preamble,
+        self._set_plan(plan(self.program, place, now if opening else now + ACCEPT_GAP, self.pace, preamble=preamble,
                             resuming=resuming), now)
         return Outcome(True, note)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -53,7 +54,10 @@ class OutputTap(Protocol):
 class AudioOut:
     """The output stream. Open it, schedule clips by monotonic time, silence it at once."""
 
-    def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS, latency: float | str | None = None):
+    def __init__(self, device: str = "", block_seconds: float = BLOCK_SECONDS, latency: float | str | None = None,
+                 opening: Callable[[int], np.ndarray] | None = None):
+        """`opening` makes a sound (given the device's rate) that goes out in the stream's very
+        first block: heard as soon as the device plays, without waiting behind the buffer."""
         sd = load_sounddevice()
         self._index = resolve_device(device)
         try:
@@ -79,6 +83,8 @@ class AudioOut:
         """PortAudio calls on one stream from two threads (a discard, a close) must not overlap."""
         self._generation = 0
         """Which stream is current: one closed after a stall may still call back, and must not play."""
+        if opening is not None:
+            self.mixer.schedule(opening(self.rate), 0.0)  # long due: the first block starts with it
         self._open()
 
     def _open(self) -> None:

@@ -32,3 +32,9 @@ def tone(kind: ToneKind, rate: int) -> Clip:
         note[len(note) - ramp:] *= fade[::-1]
         parts.append(note)
     return Clip(np.concatenate(parts).astype(np.float32), rate)
+
+
+def start_tone(rate: int, volume: float) -> np.ndarray:
+    """The tone `play` sounds the moment its output opens: voiceguide has started, before a word is
+    ready (the accept tone, at the narration's volume)."""
+    return tone(ToneKind.ACCEPT, rate).samples * np.float32(volume)
