@@ -13,6 +13,10 @@ import signal
 import sys
 
 
+INTERRUPTED = 130
+"""The exit status of a command ended by Ctrl-C (or SIGTERM, SIGHUP), as shells expect."""
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -25,13 +29,25 @@ def main() -> int:
     try:
         from voiceguide.app.cli import main as command
 
-        return command()
+        code = command()
     except KeyboardInterrupt:  # before the command could say what was kept (nothing is open yet)
         try:
             sys.stderr.write("\nvoiceguide: interrupted.\n")
-            sys.stderr.flush()
         except OSError:  # the terminal is gone
             pass
-        # Ended at once: an interrupt that fell inside an import can surface again as the
-        # interpreter winds down, and the process would die of SIGINT instead of exiting 130.
-        os._exit(130)
+        code = INTERRUPTED
+    if code == INTERRUPTED:
+        _end_now(code)
+    return code
+
+
+def _end_now(code: int) -> None:
+    """Exit at once, once what was written is out. An interrupt that fell inside an import can
+    surface again as the interpreter winds down, and the process would die of SIGINT instead of
+    exiting 130 (seen after the command had already said what it kept)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # the terminal is gone
+            pass
+    os._exit(code)
