@@ -427,6 +427,26 @@ def test_words_around_a_phrase_count_only_if_the_narrator_said_them_then():
     assert counted_first.obey and not other_first.obey
 
 
+def test_narration_heard_a_little_wrong_around_a_phrase_is_still_the_narrations():
+    """What is left of "keep the breathing slow" comes out of Whisper as "reading slow": words close
+    in spelling to the narrator's count as its leftovers; "reading" when it said "sides" does not."""
+    from voiceguide.speech.narrator import SpokenLog
+
+    reference = speechlike(8, seed=3)
+    mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
+    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # the user, well above the echo
+    breathing, sides = SpokenLog(), SpokenLog()
+    breathing.add(5.5, 7.0, "and keep the breathing slow")
+    sides.add(5.5, 7.0, "and keep both sides")
+    verdicts = {}
+    for name, spoken in (("breathing", breathing), ("sides", sides)):
+        audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=True)
+        for _pcm, at in audio(chunks(mic)):
+            if round(at, 2) == 6.6:
+                verdicts[name] = audio.judge(Detection(Command.STOP, "stop", None, at, rest="reading slow"))
+    assert verdicts["breathing"].obey and not verdicts["sides"].obey
+
+
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (it renders the narration)")
 def test_a_whole_routine_heard_back_gives_only_the_users_commands(tmp_path):
     """The Korean model has no [unk]: without the canceller, English narration comes out as Korean

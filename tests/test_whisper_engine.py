@@ -13,7 +13,7 @@ from conftest import shared_folder, write_user_config
 from voiceguide.listening import whisper_model
 from voiceguide.audio.clips import Clip, pcm16, read_wav, resample
 from voiceguide.userdata.config import load_config
-from voiceguide.listening.listener import PhraseDecider, chunks_of, listen
+from voiceguide.listening.listener import PhraseDecider, chunks_of, detections, listen
 from voiceguide.listening.log_mel import FRAMES_PER_SECOND, N_FFT, SAMPLE_RATE, log_mel, mel_filters
 from voiceguide.listening.recognition import RecognizerUnavailable
 from voiceguide.listening.recognizers import ListeningSettings, make_engine
@@ -95,6 +95,32 @@ def test_real_spoken_commands_are_recognised(config, engine_for):
 
 @needs_model
 @needs_speech
+def test_a_phrase_among_other_words_is_heard_at_the_speakers_pause(config, engine_for, tmp_path):
+    """Over the narration a phrase comes with the narration's leftovers around it: the utterance is
+    given to the listener at the speaker's pause with all its words, not held until it ends (which
+    over a long sentence was after the narration had moved on). Here the other words and then a
+    real "stop" are one utterance that never ends: only the pause lets it out."""
+    from voiceguide.speech.synthesis import Synthesizer
+
+    synthesizer = Synthesizer()
+    try:
+        words = read_wav(synthesizer.render("keep the breathing slow", "", 175, tmp_path / "words.wav"))
+        more = read_wav(synthesizer.render("and then go back to the first point and hold it there for a while",
+                                           "", 175, tmp_path / "more.wav"))
+    finally:
+        synthesizer.close()
+    vocabulary = config.vocabulary()
+    stop = next(samples for word, samples in recordings("stop") if heard(engine_for(vocabulary), vocabulary,
+                                                                          samples) == ["stop"])
+    speech = np.concatenate([resample(words, 16000).samples.astype(np.float64) * 0.5, np.zeros(1600), stop])
+    murmur = resample(more, 16000).samples.astype(np.float64) * 0.03  # the narration goes on, far quieter
+    clip = Clip(np.concatenate([np.zeros(8000), speech, murmur]).astype(np.float32), 16000)
+    engine = WhisperEngine(MODEL, vocabulary)
+    found = list(detections(engine, PhraseDecider(vocabulary, leading=True), chunks_of(clip), close_on_pause=True))
+    assert [f.phrase for f in found][:1] == ["stop"], [(f.phrase, f.before, f.rest) for f in found]
+    assert found[0].detected < (8000 + len(speech)) / 16000 + 1.0
+
+
 def test_closing_on_the_speakers_pause_loses_no_commands_to_cut_words(config, engine_for):
     """The pause rule cuts "sto-p" at its closure; tried there it was "start" (25 of the 33 stops
     against 29 waiting for the utterance's end). An early try that finds no phrase is tried again."""

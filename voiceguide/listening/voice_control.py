@@ -12,6 +12,7 @@ with one line; the session and the keys go on.
 from __future__ import annotations
 
 import collections
+import difflib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -86,6 +87,9 @@ the first syllables said after it passed the levels check as the Korean commands
 NO_ECHO_DB = -120.0
 """The echo estimate of a chunk when the speaker has not played for longer than an echo lasts
 (EchoCanceller.residual_echo 0): no echo, moved or not, can be in it."""
+ALIKE_RATIO = 0.75
+"""How alike in spelling (difflib's ratio) a word heard around a phrase must be to one the narrator
+said to count as a leftover of it: "reading"/"breathing" 0.75, "for"/"four" 0.86; "so"/"no" 0.5."""
 STOPS_WITHIN_SECONDS = 3.0
 """How long closing waits for the listener to finish what it is doing: a decode takes well under a
 second even on a busy machine; a thread stuck in a frozen device's call is left behind."""
@@ -225,15 +229,22 @@ class EchoFilteredAudio:
         return bool(set(phrase.split()) & self._narrated(spoken))
 
     def _narrator_said_all(self, words: str, spoken: list[_Chunk]) -> bool:
-        """Whether every one of `words` was the narrator's, then (False if nobody can tell)."""
+        """Whether every one of `words` was the narrator's, then (False if nobody can tell). What
+        is left of the narration is heard a little wrong ("reading slow" for "breathing slow"), so
+        a word close enough in spelling to one the narrator said counts as its."""
         if not self.transcribes or self.spoken is None or self.record is None:
             return False
-        return set(words.split()) <= self._narrated(spoken, after=PHRASE_SECONDS)
+        narrated = self._narrated(spoken, after=PHRASE_SECONDS)
+        return all(word in narrated or any(_alike(word, said) for said in narrated) for word in words.split())
 
     def _narrated(self, spoken: list[_Chunk], after: float = 0.0) -> set[str]:
         """Words the narrator said from an echo's reach before the phrase until `after` past it."""
         start, end = spoken[0].captured - MAX_DELAY_SECONDS, spoken[-1].captured + CHUNK_SECONDS + after
         return self.spoken.words_between(start, end)
+
+
+def _alike(heard: str, said: str) -> bool:
+    return difflib.SequenceMatcher(None, heard, said).ratio() >= ALIKE_RATIO
 
 
 def _follows_narration(chunks: list[_Chunk], before_phrase: int, references: np.ndarray) -> bool:

@@ -212,14 +212,17 @@ class WhisperEngine:
             del self._utterance[:excess]
 
     def _is_phrase(self, text: str) -> bool:
-        """Whether the words, or the first of them, mean something to the vocabulary (after the
-        wake word, if one is set): the listener decides what words after a phrase mean."""
+        """Whether any run of the words means something to the vocabulary (after the wake word,
+        if one is set): the listener decides what the words around a phrase mean. Over the
+        narration a phrase comes with its leftovers before and after it ("reading slow stop");
+        waiting for words that are a phrase alone kept it unheard until the narration ended."""
         if self._wake:
             if not text.startswith(self._wake + " "):
                 return False
             text = text[len(self._wake) + 1:]
         words = text.split()
-        return any(self._vocabulary.match(" ".join(words[:length])) is not None for length in range(len(words), 0, -1))
+        return any(self._vocabulary.match(" ".join(words[start:end])) is not None
+                   for start in range(len(words)) for end in range(start + 1, len(words) + 1))
 
     def transcribe(self, pcm: bytes) -> str:
         """The words in 16-bit PCM audio (its last WINDOW_SECONDS), as words_of spells them."""
