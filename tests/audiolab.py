@@ -158,6 +158,7 @@ class Recorder:
 
         os.environ["PULSE_SOURCE"] = self.source
         self._ready = threading.Event()
+        self._arrived = threading.Condition()
         self._clock, self._frames = StreamClock(self.rate), 0
         self._stream = sd.InputStream(samplerate=self.rate, channels=1, dtype="float32", blocksize=self.block,
                                       latency="low", callback=self._callback)
@@ -172,6 +173,14 @@ class Recorder:
         self._frames += frames
         self._blocks.append(data[:, 0].copy())
         self._ready.set()
+        with self._arrived:
+            self._arrived.notify_all()
+
+    def wait_until(self, moment: float, timeout: float = 5.0) -> None:
+        """Wait until the recording covers the monotonic time `moment` (its blocks' own times)."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self._times and self._times[-1] >= moment, timeout):
+                raise RuntimeError("the recorder stopped receiving audio")
 
     def __exit__(self, *exc) -> None:
         self._stream.stop()

@@ -316,6 +316,25 @@ def test_the_start_tone_goes_out_in_the_outputs_first_block(lab):
     assert np.argmax(spectrum) * recording.rate / (end - start) == pytest.approx(1320, abs=30)
 
 
+def test_what_the_output_waited_for_is_heard_to_its_end_before_it_closes(lab):
+    """A session ends by waiting for its last sound and closing the output: the wait covers the
+    device's buffer too, or closing (an abort) throws the last fifth of a second away."""
+    from voiceguide.speech.output import AudioOut
+
+    lab.apply()
+    with Recorder(f"{lab.SPEAKER}.monitor") as recorder:
+        out = AudioOut()
+        assert out.wait_until_flowing()
+        clip = 0.3 * np.sin(2 * np.pi * 440 * np.arange(int(0.4 * out.rate)) / out.rate)
+        out.play(clip.astype(np.float32), time.monotonic())
+        assert out.wait_idle(timeout=3.0)
+        out.close()
+        recorder.wait_until(time.monotonic() + 0.3)
+    recording = recorder.recording()
+    heard = sounds(recording.samples, recording.rate, min_gap=0.03)
+    assert [round((end - start) / recording.rate, 2) for start, end in heard] == [0.4]
+
+
 def test_closing_voice_control_waits_for_its_listener(lab, config):
     """After close nothing of the listener runs on: the process may end next, and a Whisper decode
     still running as the interpreter winds down crashes it (SIGSEGV or SIGABRT at exit)."""

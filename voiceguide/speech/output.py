@@ -75,6 +75,9 @@ class AudioOut:
         self._latency = OUTPUT_LATENCY if latency is None else latency
         self._called = threading.Event()
         self._flowing = threading.Event()
+        self._sounding_until = 0.0
+        """Monotonic time the last sound mixed so far finishes at the DAC: the device's buffer
+        still holds that much after the mixer is done with it."""
         self._stream = None
         self._holding = -1
         """The generation whose callbacks write silence while its buffer is being discarded."""
@@ -142,8 +145,8 @@ class AudioOut:
         block_start = self._clock.block_time(self._frames_done, now + dac_delay)
         if self._holding == generation:
             out.fill(0.0)  # what the mixer has next waits for the discarded buffer's stream to restart
-        else:
-            self.mixer.fill(out[:, 0], block_start)
+        elif self.mixer.fill(out[:, 0], block_start):
+            self._sounding_until = block_start + frames / self.rate
         if self.record is not None:
             self.record.write(out[:, 0], block_start)
         self._frames_done += frames
@@ -163,6 +166,7 @@ class AudioOut:
         PulseAudio: silent 3-4 ms after, against 200 ms letting it play); the stream restarts on a
         thread of its own, since a frozen device may never answer."""
         self.mixer.clear()
+        self._sounding_until = 0.0
         stream, generation = self._stream, self._generation
         if stream is None:
             return
@@ -195,9 +199,11 @@ class AudioOut:
         return self._flowing.wait(timeout)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait (on the device's own callbacks) until everything scheduled has played."""
+        """Wait (on the device's own callbacks) until everything scheduled has been heard: mixed,
+        and out of the device's buffer too, so closing next cuts nothing (closing aborts, which
+        throws the buffer away: the end of a session lost its last 0.2 s)."""
         deadline = time.monotonic() + timeout
-        while not self.mixer.idle():
+        while not self.mixer.idle() or time.monotonic() < self._sounding_until:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.failed:
                 return False
