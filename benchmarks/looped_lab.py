@@ -138,6 +138,7 @@ def main() -> None:
                     said.append((word, name, time.monotonic()))
                     subprocess.run(["paplay", f"--device={lab.MICROPHONE}", "--latency-msec=20",
                                     str(work / f"{word}-{Path(name).stem}.wav")], env=lab.env, check=True)
+            time.sleep(2.0)  # the last phrase said has time to be decided before the session is ended
             player.end()
             mic, speaker = heard.recording(), played.recording()
             (work / "said.json").write_text(json.dumps(said))

@@ -447,6 +447,46 @@ def test_narration_heard_a_little_wrong_around_a_phrase_is_still_the_narrations(
     assert verdicts["breathing"].obey and not verdicts["sides"].obey
 
 
+def test_a_phrase_heard_over_and_over_around_the_narrations_words_is_the_users():
+    """Whisper sometimes hears one "no" as several ("ready no no no", after the narrator's "Ready,
+    and"): the phrase's own words around it are the phrase, not somebody saying something else."""
+    from voiceguide.speech.narrator import SpokenLog
+
+    reference = speechlike(8, seed=3)
+    mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
+    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # the user, well above the echo
+    spoken = SpokenLog()
+    spoken.add(5.2, 5.9, "Ready, and")
+    audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=True)
+    for _pcm, at in audio(chunks(mic)):
+        if round(at, 2) == 6.6:
+            repeated = audio.judge(Detection(Command.UNDO, "no", None, at, before="ready", rest="no no"))
+            other = audio.judge(Detection(Command.UNDO, "no", None, at, before="ready", rest="no thanks"))
+    assert repeated.obey and not other.obey
+
+
+def test_a_countdown_heard_before_a_phrase_is_the_narrations_though_it_began_seconds_before():
+    """Over a countdown Whisper hears "five four stop": the narrator said 5 two seconds before the
+    user's stop and 4 one second before. Both are its words, so stop is obeyed; "six four stop",
+    with a six it never said, is not."""
+    from voiceguide.speech.narrator import SpokenLog
+
+    reference = speechlike(8, seed=3)
+    mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
+    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # the user, well above the echo
+    spoken = SpokenLog()
+    spoken.add(4.0, 4.4, "5")
+    spoken.add(5.0, 5.4, "4")
+    spoken.add(6.0, 6.4, "3")
+    verdicts = {}
+    audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=True)
+    for _pcm, at in audio(chunks(mic)):
+        if round(at, 2) == 6.6:
+            verdicts = {before: audio.judge(Detection(Command.STOP, "stop", None, at, before=before))
+                        for before in ("five four", "six four")}
+    assert verdicts["five four"].obey and not verdicts["six four"].obey
+
+
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (it renders the narration)")
 def test_a_whole_routine_heard_back_gives_only_the_users_commands(tmp_path):
     """The Korean model has no [unk]: without the canceller, English narration comes out as Korean

@@ -205,7 +205,8 @@ class EchoFilteredAudio:
         phrase_chunks = [chunk for chunk, is_said in zip(chunks, spoken, strict=True) if is_said]
         said = self._narrator_said(found.phrase, phrase_chunks)
         restarted = self._restarted(phrase_chunks)
-        around = " ".join(part for part in (found.before, found.rest) if part)
+        own = set(found.phrase.split())  # heard over and over ("no no no"), it is still the phrase
+        around = " ".join(word for part in (found.before, found.rest) for word in part.split() if word not in own)
         if around and not self._narrator_said_all(around, phrase_chunks):
             obey = False  # words around the phrase that are not the narration's: the user said something else
         elif said:
@@ -234,12 +235,15 @@ class EchoFilteredAudio:
         a word close enough in spelling to one the narrator said counts as its."""
         if not self.transcribes or self.spoken is None or self.record is None:
             return False
-        narrated = self._narrated(spoken, after=PHRASE_SECONDS)
+        narrated = self._narrated(spoken, before=PHRASE_SECONDS, after=PHRASE_SECONDS)
         return all(word in narrated or any(_alike(word, said) for said in narrated) for word in words.split())
 
-    def _narrated(self, spoken: list[_Chunk], after: float = 0.0) -> set[str]:
-        """Words the narrator said from an echo's reach before the phrase until `after` past it."""
-        start, end = spoken[0].captured - MAX_DELAY_SECONDS, spoken[-1].captured + CHUNK_SECONDS + after
+    def _narrated(self, spoken: list[_Chunk], before: float = 0.0, after: float = 0.0) -> set[str]:
+        """Words the narrator said from an echo's reach and `before` more before the phrase until
+        `after` past it (words heard around a phrase were said up to a phrase's length away: over
+        a countdown, "five four stop" began two seconds before the stop)."""
+        start = spoken[0].captured - MAX_DELAY_SECONDS - before
+        end = spoken[-1].captured + CHUNK_SECONDS + after
         return self.spoken.words_between(start, end)
 
 
