@@ -121,6 +121,38 @@ def test_a_phrase_among_other_words_is_heard_at_the_speakers_pause(config, engin
     assert found[0].detected < (8000 + len(speech)) / 16000 + 1.0
 
 
+def test_a_phrase_found_by_joining_held_words_with_what_followed_ends_where_it_was_said(config, tmp_path):
+    """A "no" Whisper first took for "you" is held, and the narration's leftovers that follow open a
+    new utterance: decoded together they are "no". The phrase ended in the held part, seconds before
+    the decision: that is where its sound is judged and how late it is counted."""
+    from voiceguide.speech.synthesis import Synthesizer
+
+    synthesizer = Synthesizer()
+    try:
+        leftovers = read_wav(synthesizer.render("and then go back to the first point and hold it there",
+                                                "", 175, tmp_path / "more.wav"))
+    finally:
+        synthesizer.close()
+    vocabulary = config.vocabulary()
+    no = recordings("no")[0][1]
+    after = resample(leftovers, 16000).samples.astype(np.float64) * 0.3
+    lead, gap = np.zeros(8000), np.zeros(int(0.4 * 16000))  # the utterance closes, and the hold is still on
+    clip = Clip(np.concatenate([lead, no, gap, after, np.zeros(16000)]).astype(np.float32), 16000)
+    engine = WhisperEngine(MODEL, vocabulary)
+
+    def scripted(pcm: bytes) -> str:  # what Whisper made of each piece in the looped lab
+        seconds = len(pcm) / 2 / 16000
+        if seconds <= 1.2 * len(no) / 16000:
+            return "you"
+        return "no" if seconds >= (len(no) + 0.8 * len(after)) / 16000 else "it feels warm and soft"
+
+    engine.transcribe = scripted
+    found = list(detections(engine, PhraseDecider(vocabulary, leading=True), chunks_of(clip), close_on_pause=True))
+    assert [f.phrase for f in found] == ["no"]
+    assert found[0].detected > (len(lead) + len(no)) / 16000 + 2.0  # decided seconds after it was said
+    assert found[0].audio_end < (len(lead) + len(no)) / 16000 + 0.3
+
+
 def test_closing_on_the_speakers_pause_loses_no_commands_to_cut_words(config, engine_for):
     """The pause rule cuts "sto-p" at its closure; tried there it was "start" (25 of the 33 stops
     against 29 waiting for the utterance's end). An early try that finds no phrase is tried again."""

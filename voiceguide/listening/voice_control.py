@@ -38,7 +38,8 @@ from voiceguide.listening.recognizers import ListeningSettings, make_engine
 from voiceguide.speech.narrator import SpokenLog
 
 PHRASE_SECONDS = 1.5
-"""How far back from a decision the phrase that led to it is looked for."""
+"""How far back from where the phrase ended (from the decision, where the engine cannot tell) its
+sound is looked for."""
 SPEECH_WITHIN_DB = 10.0
 """Chunks this close to the phrase's loudest count as the phrase."""
 ABOVE_ECHO_DB = 15.0
@@ -188,9 +189,10 @@ class EchoFilteredAudio:
     def judge(self, found: Detection) -> Verdict:
         """Whether to obey a phrase, with the figures behind it; ask as each phrase is decided
         (only the last few seconds are kept)."""
+        ended = min(found.detected, found.audio_end if found.audio_end is not None else found.detected)
         chunks = [chunk for chunk in self._chunks
-                  if found.detected - PHRASE_SECONDS - MAX_DELAY_SECONDS < chunk.at <= found.detected]
-        phrase = [chunk for chunk in chunks if chunk.at > found.detected - PHRASE_SECONDS]
+                  if ended - PHRASE_SECONDS - MAX_DELAY_SECONDS < chunk.at <= found.detected]
+        phrase = [chunk for chunk in chunks if chunk.at > ended - PHRASE_SECONDS]
         if not phrase:
             return Verdict(True, 0.0, float("inf"), False, False)
         loudest = max(chunk.level_db for chunk in phrase)

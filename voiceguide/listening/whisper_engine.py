@@ -198,12 +198,22 @@ class WhisperEngine:
         if self._held is not None:  # even a blip: it may be the release of the "p" in "stop"
             joined = self.transcribe(self._held.audio + bytes(self._held.since))
             if self._is_phrase(joined):
-                self._held = None
-                return [Heard(joined, final=True, at=at, end=self._last_voiced)]
+                held, self._held = self._held, None
+                return [Heard(joined, final=True, at=at, end=self._joined_end(held))]
         if self._voiced_seconds < MIN_SPEECH_SECONDS:
             return []
         self._text = self.transcribe(bytes(self._utterance))
         return [Heard(self._text, final=True, at=at, end=self._last_voiced)] if self._is_phrase(self._text) else []
+
+    def _joined_end(self, held: _Held) -> float:
+        """Where the phrase found in a joined decode ended: in what followed the held words if
+        that is a blip (the "p" of "sto-p") or a phrase alone, else in the held words. Over the
+        narration what follows can be seconds of its leftovers: ending the phrase there made a "no"
+        decided 2.7 s after it was said look 0.5 s old, and its own sound fall out of the judge's
+        window."""
+        if self._voiced_seconds < MIN_SPEECH_SECONDS or self._is_phrase(self.transcribe(bytes(self._utterance))):
+            return self._last_voiced
+        return held.end
 
     def _keep(self, audio: bytes) -> None:
         self._utterance += audio
