@@ -245,6 +245,19 @@ def test_a_discarded_output_buffer_reads_as_silence_and_the_restarted_stream_sit
     assert np.allclose(record.span(restarted + 0.1, RATE // 50), blocks[55], atol=1e-6)
 
 
+def test_a_record_whose_first_times_were_late_moves_to_where_the_blocks_play():
+    """On a starved machine the output's first blocks were measured 0.17 s late, and the next ones
+    right: a block cannot play earlier than the blocks before it lead, so the record moves to it at
+    once, instead of following that as drift and sitting 0.17 s late for the rest of the session."""
+    record = PlaybackRecord(RATE)
+    blocks = [np.random.default_rng(k).uniform(0.1, 0.5, RATE // 50).astype(np.float32) for k in range(100)]
+    t0 = 1000.0
+    for k, block in enumerate(blocks):
+        record.write(block, t0 + k * 0.02 + (0.17 if k < 5 else 0.0))
+    assert np.allclose(record.span(t0 + 1.0, RATE // 50), blocks[50], atol=1e-6)
+    assert np.allclose(record.span(t0 + 1.9, RATE // 50), blocks[95], atol=1e-6)
+
+
 def test_microphone_times_that_drift_for_minutes_keep_the_reference_continuous_and_a_gap_still_moves_it():
     """In the looped lab the microphone's times drifted 0.25 s in five minutes; taken for a gap,
     the reference moved by that much, the echo came 40 ms before it and went uncancelled."""

@@ -30,6 +30,13 @@ RESYNC_SECONDS = 0.25
 or drift. Measured times drift (about 1 ms a second for PulseAudio through ALSA, measured) while
 the samples themselves stay continuous, so only a jump this large moves the record."""
 RESTARTS_KEPT = 8
+EARLY_STEP_SECONDS = 0.05
+"""A block time this much earlier than where the blocks before it lead is the first times having
+been wrong, not a stall (a stall only makes blocks later): beyond the 40 ms a StreamClock smooths
+over, it moves the record at once. On a machine starved as `play` started (three test processes
+on two cores), the output's first measured times sat 0.16-0.18 s late; followed as drift, the
+reference stayed that late for good, the echo came before it where no canceller looks, and no
+command said over the narration was heard for the whole session (2 of 3 runs)."""
 DRIFT_FOLLOWING = 0.01
 """Share of each block's deviation that the followed drift takes in (a time constant of 100
 blocks: seconds, against drift that takes minutes to add up)."""
@@ -53,7 +60,7 @@ class SteadyTimeline:
         """Seconds by which a block measured at `measured`, expected at `expected` by the blocks
         before it, jumped (0.0 when it did not): the drift is kept out of it."""
         deviation = measured - expected - self._drift
-        if abs(deviation) > RESYNC_SECONDS:
+        if deviation > RESYNC_SECONDS or deviation < -EARLY_STEP_SECONDS:
             return deviation
         self._drift += DRIFT_FOLLOWING * deviation
         return 0.0
