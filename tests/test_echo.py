@@ -419,23 +419,31 @@ def test_the_record_notes_when_the_output_restarted():
     assert list(record.restarts) == [100.05]
 
 
-def test_words_around_a_phrase_count_only_if_the_narrator_said_them_then():
-    """A user's "no" running on into the narration's count ("no 20"), or after it ("20 no"), is the
-    user's "no"; "no thanks" and "oh no" are someone saying something else."""
+def judged_over_the_narration(said: list[tuple[float, float, str]], heard: list[tuple]) -> list:
+    """Verdicts on phrases heard ((meaning, phrase, before, rest)) from a user speaking at 6.0-6.4 s,
+    well above the echo of 8 s of narration, whose narrator said `said` ((start, end, text))."""
     from voiceguide.speech.narrator import SpokenLog
 
     reference = speechlike(8, seed=3)
     mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
-    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # the user, well above the echo
+    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)
     spoken = SpokenLog()
-    spoken.add(5.9, 6.6, "20")
+    for start, end, text in said:
+        spoken.add(start, end, text)
     audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=True)
     for _pcm, at in audio(chunks(mic)):
         if round(at, 2) == 6.6:
-            counted = audio.judge(Detection(Command.UNDO, "no", None, at, rest="20"))
-            other = audio.judge(Detection(Command.UNDO, "no", None, at, rest="thanks"))
-            counted_first = audio.judge(Detection(Command.UNDO, "no", None, at, before="20"))
-            other_first = audio.judge(Detection(Command.UNDO, "no", None, at, before="oh"))
+            return [audio.judge(Detection(meaning, phrase, None, at, before=before, rest=rest))
+                    for meaning, phrase, before, rest in heard]
+    raise AssertionError("the stream ended before the phrase was judged")
+
+
+def test_words_around_a_phrase_count_only_if_the_narrator_said_them_then():
+    """A user's "no" running on into the narration's count ("no 20"), or after it ("20 no"), is the
+    user's "no"; "no thanks" and "oh no" are someone saying something else."""
+    counted, other, counted_first, other_first = judged_over_the_narration(
+        [(5.9, 6.6, "20")], [(Command.UNDO, "no", "", "20"), (Command.UNDO, "no", "", "thanks"),
+                             (Command.UNDO, "no", "20", ""), (Command.UNDO, "no", "oh", "")])
     assert counted.obey and not other.obey
     assert counted_first.obey and not other_first.obey
 
@@ -443,38 +451,17 @@ def test_words_around_a_phrase_count_only_if_the_narrator_said_them_then():
 def test_narration_heard_a_little_wrong_around_a_phrase_is_still_the_narrations():
     """What is left of "keep the breathing slow" comes out of Whisper as "reading slow": words close
     in spelling to the narrator's count as its leftovers; "reading" when it said "sides" does not."""
-    from voiceguide.speech.narrator import SpokenLog
-
-    reference = speechlike(8, seed=3)
-    mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
-    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # the user, well above the echo
-    breathing, sides = SpokenLog(), SpokenLog()
-    breathing.add(5.5, 7.0, "and keep the breathing slow")
-    sides.add(5.5, 7.0, "and keep both sides")
-    verdicts = {}
-    for name, spoken in (("breathing", breathing), ("sides", sides)):
-        audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=True)
-        for _pcm, at in audio(chunks(mic)):
-            if round(at, 2) == 6.6:
-                verdicts[name] = audio.judge(Detection(Command.STOP, "stop", None, at, rest="reading slow"))
-    assert verdicts["breathing"].obey and not verdicts["sides"].obey
+    reading = (Command.STOP, "stop", "", "reading slow")
+    [breathing] = judged_over_the_narration([(5.5, 7.0, "and keep the breathing slow")], [reading])
+    [sides] = judged_over_the_narration([(5.5, 7.0, "and keep both sides")], [reading])
+    assert breathing.obey and not sides.obey
 
 
 def test_a_phrase_heard_over_and_over_around_the_narrations_words_is_the_users():
     """Whisper sometimes hears one "no" as several ("ready no no no", after the narrator's "Ready,
     and"): the phrase's own words around it are the phrase, not somebody saying something else."""
-    from voiceguide.speech.narrator import SpokenLog
-
-    reference = speechlike(8, seed=3)
-    mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
-    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # the user, well above the echo
-    spoken = SpokenLog()
-    spoken.add(5.2, 5.9, "Ready, and")
-    audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=True)
-    for _pcm, at in audio(chunks(mic)):
-        if round(at, 2) == 6.6:
-            repeated = audio.judge(Detection(Command.UNDO, "no", None, at, before="ready", rest="no no"))
-            other = audio.judge(Detection(Command.UNDO, "no", None, at, before="ready", rest="no thanks"))
+    repeated, other = judged_over_the_narration(
+        [(5.2, 5.9, "Ready, and")], [(Command.UNDO, "no", "ready", "no no"), (Command.UNDO, "no", "ready", "no thanks")])
     assert repeated.obey and not other.obey
 
 
@@ -482,22 +469,10 @@ def test_a_countdown_heard_before_a_phrase_is_the_narrations_though_it_began_sec
     """Over a countdown Whisper hears "five four stop": the narrator said 5 two seconds before the
     user's stop and 4 one second before. Both are its words, so stop is obeyed; "six four stop",
     with a six it never said, is not."""
-    from voiceguide.speech.narrator import SpokenLog
-
-    reference = speechlike(8, seed=3)
-    mic = np.convolve(reference, room(0.06))[:len(reference)] * 0.3
-    mic[int(6.0 * RATE):int(6.4 * RATE)] += speechlike(0.4, seed=4)  # the user, well above the echo
-    spoken = SpokenLog()
-    spoken.add(4.0, 4.4, "5")
-    spoken.add(5.0, 5.4, "4")
-    spoken.add(6.0, 6.4, "3")
-    verdicts = {}
-    audio = EchoFilteredAudio(RenderedPlayback(reference), spoken=spoken, transcribes=True)
-    for _pcm, at in audio(chunks(mic)):
-        if round(at, 2) == 6.6:
-            verdicts = {before: audio.judge(Detection(Command.STOP, "stop", None, at, before=before))
-                        for before in ("five four", "six four")}
-    assert verdicts["five four"].obey and not verdicts["six four"].obey
+    counted, other = judged_over_the_narration(
+        [(4.0, 4.4, "5"), (5.0, 5.4, "4"), (6.0, 6.4, "3")],
+        [(Command.STOP, "stop", "five four", ""), (Command.STOP, "stop", "six four", "")])
+    assert counted.obey and not other.obey
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (it renders the narration)")
