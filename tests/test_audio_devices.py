@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from audiolab import PulseLab, Recorder, beat_run, beats, envelope_db, pulse_missing, silence_after, sounds
-from conftest import ROOT, with_own_folders, write_user_config
+from conftest import ROOT, routine_from, with_own_folders, write_user_config
 from test_cli import Live
 
 pytestmark = pytest.mark.skipif(pulse_missing() is not None, reason=str(pulse_missing()))
@@ -314,6 +314,58 @@ def test_the_start_tone_goes_out_in_the_outputs_first_block(lab):
     assert (end - start) / recording.rate == pytest.approx(0.07, abs=0.01)
     spectrum = np.abs(np.fft.rfft(recording.samples[start:end]))
     assert np.argmax(spectrum) * recording.rate / (end - start) == pytest.approx(1320, abs=30)
+
+
+def test_the_title_follows_the_start_tone_when_its_clip_is_ready(lab, config):
+    """With the title's clip already made (every session after the first), the output that opens
+    first says it right after the start tone, where it says it will, long before the player could."""
+    from voiceguide.app.early_output import TITLE_AFTER_TONE_SECONDS, EarlyOutput
+    from voiceguide.app.session_sound import make_narrator
+    from voiceguide.engine.program import title_line
+
+    routine = routine_from(COUNTING)
+    lab.apply()
+    with EarlyOutput(config, routine) as early:
+        out = early.take()
+        assert early.words is None  # nothing made yet: the session will say it
+    narrator = make_narrator(config, out.rate, routine.id)
+    title = narrator.clip(title_line(routine))  # as a first session leaves it in the cache
+    narrator.synthesizer.close()
+    out.close()
+    with Recorder(f"{lab.SPEAKER}.monitor") as recorder, EarlyOutput(config, routine) as early:
+        out = early.take()
+        assert early.words is not None and early.words.text == title_line(routine)
+        assert early.words.duration == pytest.approx(title.duration)
+        out.wait_idle(timeout=10.0)
+        out.close()
+    recording = recorder.recording()
+    tone, said = sounds(recording.samples, recording.rate, min_gap=0.1)[:2]
+    assert (tone[1] - tone[0]) / recording.rate == pytest.approx(0.07, abs=0.01)
+    # after the tone, apart from it (the first blocks' times are only roughly known as a stream starts)
+    assert TITLE_AFTER_TONE_SECONDS - 0.05 < (said[0] - tone[1]) / recording.rate < TITLE_AFTER_TONE_SECONDS + 0.25
+    assert (said[1] - said[0]) / recording.rate == pytest.approx(title.duration, abs=0.06)  # whole, and once
+
+
+def test_from_the_second_session_on_the_title_comes_with_the_start_tone_and_once(lab, tmp_path):
+    """The first session renders its title, so it speaks once it is ready; the next finds it made
+    and the output says it with the start tone. The session, ready later, carries on from that
+    title as heard: not a second copy on top of it, nor a cut."""
+    lab.apply()
+    path = routine_file(tmp_path, COUNTING.replace("count: 16", "count: 2"))
+    titles = []
+    for _ in range(2):
+        with Recorder(f"{lab.SPEAKER}.monitor") as recorder:
+            live = player(lab, path, "--rate", "250", "--restart", "--no-voice")
+            assert live.finish(timeout=60) == 0
+        recording = recorder.recording()
+        heard = sounds(recording.samples, recording.rate, min_gap=0.1)
+        tone = heard[0]
+        assert (tone[1] - tone[0]) / recording.rate == pytest.approx(0.07, abs=0.01)
+        title = next(sound for sound in heard[1:] if sound[1] - sound[0] > 0.15 * recording.rate)
+        titles.append(((title[0] - tone[1]) / recording.rate, (title[1] - title[0]) / recording.rate))
+    (first_wait, first_length), (then_wait, then_length) = titles
+    assert then_wait < first_wait, titles  # with the tone, not once the session is ready
+    assert then_length == pytest.approx(first_length, abs=0.06), titles  # the same title, whole, once
 
 
 def test_what_the_output_waited_for_is_heard_to_its_end_before_it_closes(lab):

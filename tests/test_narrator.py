@@ -14,7 +14,7 @@ from conftest import SIMPLE, program_for, routine_from
 from voiceguide.userdata import paths
 from voiceguide.audio.clips import attack_time, read_wav
 from voiceguide.engine.cues import Count, Say, Silence, Tone, ToneKind
-from voiceguide.speech.narrator import AudioNarration, Narrator
+from voiceguide.speech.narrator import AudioNarration, Narrator, SpokenLog
 from voiceguide.app import cli
 from voiceguide.speech.rendering import StreamingMix, render_to_wav
 from voiceguide.speech.synthesis import SynthesisError, Synthesizer
@@ -149,6 +149,24 @@ def test_the_sink_turns_cues_into_sound(synthesizer):
                            volume=1.0, tones=False)
     quiet(Tone(ToneKind.ACCEPT), 6.0)
     assert played[-1][0] == 4.0  # tones switched off
+
+
+def test_words_already_playing_are_logged_as_said_but_not_played_twice(synthesizer):
+    """`play` says the title as the output opens; the session then opens with it. The sink must
+    not play it again (heard twice, on top of itself), yet the listener must know it was said."""
+    played = []
+    spoken = SpokenLog()
+    sink = AudioNarration(narrator(synthesizer), lambda samples, at: played.append(at), lambda: None,
+                          volume=1.0, tones=True, spoken=spoken)
+    sink.playing_already("Ready, and")
+    sink(Say("Ready, and", None), 1.0)
+    sink(Say("Ready, and", None), 5.0)  # said again later: played
+    assert played == [5.0]
+    assert [(start, text) for start, _, text in spoken.entries()] == [(1.0, "Ready, and"), (5.0, "Ready, and")]
+    sink.playing_already("Ready, and")
+    sink(Say("Carrying on.", None), 7.0)  # the session opened with something else: the mark is gone
+    sink(Say("Ready, and", None), 9.0)
+    assert played == [5.0, 7.0, 9.0]
 
 
 def test_render_writes_the_whole_session_with_counts_on_the_beat(synthesizer, config, tmp_path):

@@ -9,7 +9,7 @@ from voiceguide.engine.clock import VirtualClock
 from voiceguide.engine.runner import InboxExhausted, ScriptedInbox, run
 from voiceguide.engine.session import Session
 from voiceguide.engine.commands import Command as C, Order
-from voiceguide.engine.cues import Count, Role, Say, ToneKind
+from voiceguide.engine.cues import Count, Role, Say, Silence, ToneKind
 from voiceguide.engine.planner import Place
 from voiceguide.format.routine import Intensity
 from voiceguide.engine.cues import ACCEPT_GAP
@@ -508,13 +508,15 @@ def test_an_unanswered_offer_is_asked_again_then_the_session_carries_on(simple, 
 
 def test_a_session_opens_with_its_first_words_and_no_tone(simple, config):
     """The player sounds its start tone the moment the output opens; the session, ready later,
-    starts speaking at once rather than sounding a second tone. Resuming a saved place likewise;
-    a command's jump still has its accept tone before the words."""
+    starts speaking at once rather than sounding a second tone, and silences nothing (the player
+    may have its title under way). Resuming a saved place likewise; a command's jump still has its
+    silence and accept tone before the words."""
     fresh = play_script(simple, config, until=5.0)
     assert fresh.recording.tones() == []
-    assert fresh.recording.cues[1][0] == 0.0 and isinstance(fresh.recording.cues[1][1], Say)
+    assert fresh.recording.cues[0][0] == 0.0 and isinstance(fresh.recording.cues[0][1], Say)
     resumed = play_script(simple, config, resume_from=Place(1, 0, 0), until=5.0)
     assert resumed.recording.tones() == []
+    assert not any(isinstance(cue, Silence) for _, cue in fresh.recording.cues + resumed.recording.cues)
     jumped = play_script(simple, config, [(3.0, C.NEXT)], until=5.0)
     assert [(at, tone.kind) for at, tone in jumped.recording.tones()] == [(3.0, ToneKind.ACCEPT)]
     assert min(at for at, cue in jumped.recording.cues if isinstance(cue, Say) and at >= 3.0) == pytest.approx(

@@ -109,7 +109,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
     sound = None
     if audio:
         try:
-            sound = SessionSound(config, routine.id, warn, output.take() if output else None)
+            sound = SessionSound(config, routine.id, warn, *((output.take(), output.words) if output else ()))
         except AudioUnavailable as exc:
             warn(f"{exc}; playing in text mode")
     clock = MonotonicClock()
@@ -170,7 +170,7 @@ def play(routine: Routine, config: Config, store: PlaceStore, *, resume: bool | 
 
     def run_session() -> None:
         run(session, clock, inbox, refresh=REFRESH_SECONDS, on_tick=on_tick, on_command=on_command,
-            start_delay=_lead_in(config, sound, clock.now()))
+            start_delay=sound.start_delay(session, clock.now()) if sound else 0.0)
 
     try:
         if interactive:
@@ -261,12 +261,6 @@ def _pain_check(config: Config, routine: Routine, sound: SessionSound | None, de
     except RecognizerUnavailable as exc:
         warn(f"pain ratings need voice control ({exc}); not asking")
         return None
-
-
-def _lead_in(config: Config, sound: SessionSound | None, now: float) -> float:
-    """The silence still to play before the first words: the configured lead-in, less the silence
-    the output has played since it started (waking a Bluetooth headset is what it is for)."""
-    return max(0.0, config.audio.lead_in - (now - sound.out.started)) if sound else 0.0
 
 
 def _voice_control_builder(config: Config, inbox: CommandInbox, sound: SessionSound | None, session: Session,

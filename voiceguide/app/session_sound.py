@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from voiceguide.app.early_output import output_with_start_tone
+from voiceguide.app.early_output import EarlyWords, output_with_start_tone
 from voiceguide.app.textview import TextView
 from voiceguide.app.trace import Trace
 from voiceguide.engine.cues import Cue
@@ -22,6 +22,9 @@ from voiceguide.userdata.recordings import Recordings
 
 REOPEN_RETRY_SECONDS = 1.0
 """How often a stopped output is tried again (and how long a reopened one has to start playing)."""
+AFTER_EARLY_WORDS_SECONDS = 0.4
+"""The pause after the title said with the opening, before a session that does not begin with it
+(one resuming a saved place) says its first words."""
 
 
 def make_narrator(config: Config, stream_rate: int, routine_id: str | None = None) -> Narrator:
@@ -57,10 +60,13 @@ class CueOutputs:
 class SessionSound:
     """The audio side of a session: device, narrator, rendering ahead, and the watchdog."""
 
-    def __init__(self, config: Config, routine_id: str, warn, out: AudioOut | None = None):
+    def __init__(self, config: Config, routine_id: str, warn, out: AudioOut | None = None,
+                 early: EarlyWords | None = None):
         """`out`: the output already opened (EarlyOutput); else it is opened here. It is this
-        session's from now on, closed with it."""
+        session's from now on, closed with it. `early`: what it said as it opened."""
         self.warn = warn
+        self.lead_in = config.audio.lead_in
+        self.early = early
         self.out = out or output_with_start_tone(config)
         try:
             self.narrator = make_narrator(config, self.out.rate, routine_id)
@@ -89,6 +95,20 @@ class SessionSound:
             self.warn(f"speech synthesis failed ({exc}); the narration is shown as text")
             self._reported_failures = True
         self.narrator.prerender(texts, on_done=self.rendered.set)
+
+    def start_delay(self, session: Session, now: float) -> float:
+        """Seconds from `now` to the session's start. With the title said as the output opened and
+        still playing, a session that opens with it starts when it began (in the past: what follows
+        is timed from the title as heard, and the title is not played again); one that does not
+        waits for it to end. Otherwise the lead-in, less the silence the output has played since it
+        started (waking a Bluetooth headset is what it is for)."""
+        early = self.early
+        if early is None:
+            return max(0.0, self.lead_in - (now - self.out.started))
+        if session.opens_from_the_beginning and now < early.at + early.duration:
+            self.sink.playing_already(early.text)
+            return early.at - now
+        return max(0.0, early.at + early.duration + AFTER_EARLY_WORDS_SECONDS - now)
 
     def tick(self, session: Session, outputs: CueOutputs, now: float) -> None:
         if self.rendered.is_set() and not self._timing_refreshed:

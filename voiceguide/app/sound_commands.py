@@ -56,7 +56,7 @@ def play_command(args, config: Config, out: TextIO, err: TextIO) -> int:
             except OSError as exc:
                 raise VoiceguideError(f"cannot write the trace {args.trace}: {exc.strerror or exc}") from None
             stack.callback(_close_quietly, trace)  # what a full disk refused was reported during play
-        output = None if args.text else stack.enter_context(EarlyOutput(config))  # opens while the player loads
+        output = None if args.text else stack.enter_context(EarlyOutput(config, loaded.routine))  # opens while the player loads
         from voiceguide.app.player import play
         from voiceguide.userdata.history import History
         from voiceguide.userdata.placestore import PlaceStore

@@ -132,9 +132,14 @@ def expand(routine: Routine, settings: PlaySettings, vocabulary: Vocabulary) -> 
     return Program(routine, tuple(parts), settings)
 
 
+def title_line(routine: Routine) -> str:
+    """What a session says first, when it starts from the beginning."""
+    return f"{routine.title}."
+
+
 def _opening(routine: Routine, vocabulary: Vocabulary, settings: PlaySettings) -> Part:
     words = settings.words
-    lines = [(f"{routine.title}.", Role.TITLE)]
+    lines = [(title_line(routine), Role.TITLE)]
     short = bool(routine.cautions) and not settings.full_cautions
     if short:
         lines.append((words.SHORT_CAUTION, Role.CAUTION))

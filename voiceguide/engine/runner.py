@@ -86,7 +86,7 @@ def run(session: Session, clock: Clock, inbox: Inbox, *, refresh: float | None =
                 deadline = last + refresh if deadline is None else min(deadline, last + refresh)
             order = inbox.wait(deadline)
             now = clock.now()
-            if deadline is not None and now - deadline > INTERRUPTED_SECONDS:
+            if deadline is not None and now - max(deadline, last) > INTERRUPTED_SECONDS:
                 outcome = session.interrupted(last, now)
                 if outcome is not None and on_command:
                     on_command(Command.PAUSE, outcome)

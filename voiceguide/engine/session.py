@@ -93,9 +93,16 @@ class Session(Telling, Questions, PaceChanges):
 
     # -- driving ------------------------------------------------------------------------------
 
+    @property
+    def opens_from_the_beginning(self) -> bool:
+        """Whether start() plays from the very beginning (it says the title first), not from a
+        saved place."""
+        return self.resume_from is None or self.resume_from == Place(0, 0, 0)
+
     def start(self, now: float) -> None:
+        """Begin at `now` (which may have passed: the title may be under way already)."""
         saved = self.resume_from
-        if saved is None or saved == Place(0, 0, 0):
+        if self.opens_from_the_beginning:
             self._play(Place(0, 0, 0), now, opening=True)
         elif self.offer:
             self.place = saved
@@ -302,9 +309,10 @@ class Session(Telling, Questions, PaceChanges):
               note: str = "", opening: bool = False) -> Outcome:
         """Silence what was playing and play from `place`: after the accept tone, or at once when
         the session opens (the player sounds its start tone as soon as the output opens, well
-        before the session is ready: a tone here would only repeat it)."""
-        self.sink(Silence(), now)
+        before the session is ready, and may have its title under way: a tone here would only
+        repeat it, a silence cut the title short)."""
         if not opening:
+            self.sink(Silence(), now)
             self.sink(Tone(ToneKind.ACCEPT), now)
         self.mode = Mode.PLAYING
         self._move_to(place, now, ticking=False)

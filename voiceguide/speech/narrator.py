@@ -38,33 +38,67 @@ def engine_id() -> str:
     return f"pyttsx3-{version}-{_DRIVERS.get(sys.platform, sys.platform)}"
 
 
-class Narrator:
-    """Text to clips, through a memory cache, a disk cache and the synthesizer."""
+class ClipStore:
+    """Clips already made, found without rendering: the user's own recording of a text, else the
+    disk cache. The narrator renders what is not here; `play` finds its first words here before
+    the narrator (and the synthesizer behind it) is even loaded."""
 
-    def __init__(self, synthesizer: Synthesizer, cache_dir: Path, *, voice: str, rate: int, stream_rate: int,
+    def __init__(self, cache_dir: Path, *, voice: str, rate: int, stream_rate: int,
                  recordings: Recordings | None = None):
         """`recordings`: the user's own voice for the routine, used wherever it says the text."""
-        self.synthesizer = synthesizer
-        self.recordings = recordings
         self.cache_dir = cache_dir
+        self.recordings = recordings
         self.voice = voice
         self.rate = rate
         self.stream_rate = stream_rate
         self._engine = engine_id()
-        self._memory: dict[str, Clip] = {}
-        self._lock = threading.Lock()
-        self._failures: dict[str, str] = {}
 
     def _path(self, text: str) -> Path:
         key = "\x1f".join([self._engine, self.voice, str(self.rate), str(self.stream_rate), text])
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return self.cache_dir / digest[:2] / f"{digest}.wav"
 
-    def cached(self, text: str) -> bool:
-        return text in self._memory or self._path(text).is_file() or self._recorded(text)
+    def has(self, text: str) -> bool:
+        return self._path(text).is_file() or self.recordings is not None and self.recordings.has(text)
 
-    def _recorded(self, text: str) -> bool:
-        return self.recordings is not None and self.recordings.has(text)
+    def find(self, text: str) -> Clip | None:
+        """The user's recording of `text` at the output's rate, else the cached render, else None."""
+        recorded = self.recordings.load(text) if self.recordings is not None else None
+        if recorded is not None:
+            return quantized(resample(recorded, self.stream_rate))
+        path = self._path(text)
+        if not path.is_file():
+            return None
+        try:
+            return read_wav(path)
+        except BadClip:
+            path.unlink(missing_ok=True)  # a damaged cache entry is simply rendered again
+            return None
+
+    def keep(self, text: str, clip: Clip) -> None:
+        try:
+            write_wav(self._path(text), clip)
+        except OSError:
+            pass  # a full or read-only cache only costs a render next time
+
+
+class Narrator:
+    """Text to clips, through a memory cache, the clip store and the synthesizer."""
+
+    def __init__(self, synthesizer: Synthesizer, cache_dir: Path, *, voice: str, rate: int, stream_rate: int,
+                 recordings: Recordings | None = None):
+        """`recordings`: the user's own voice for the routine, used wherever it says the text."""
+        self.synthesizer = synthesizer
+        self.store = ClipStore(cache_dir, voice=voice, rate=rate, stream_rate=stream_rate, recordings=recordings)
+        self.voice = voice
+        self.rate = rate
+        self.stream_rate = stream_rate
+        self._memory: dict[str, Clip] = {}
+        self._lock = threading.Lock()
+        self._failures: dict[str, str] = {}
+
+    def cached(self, text: str) -> bool:
+        return text in self._memory or self.store.has(text)
 
     def clip(self, text: str) -> Clip:
         """The clip for `text`, rendering it now if it is not cached; raises SynthesisError."""
@@ -72,7 +106,7 @@ class Narrator:
         if found is not None:
             return found
         with self._lock:
-            found = self._memory.get(text) or self._own_voice(text) or self._load(text) or self._render(text)
+            found = self._memory.get(text) or self.store.find(text) or self._render(text)
             self._memory[text] = found
             return found
 
@@ -87,7 +121,7 @@ class Narrator:
     def known_duration(self, text: str) -> float:
         """Like duration(), but never renders: an estimate until the clip exists."""
         clip = self._memory.get(text)
-        if clip is None and (self._path(text).is_file() or self._recorded(text)):
+        if clip is None and self.store.has(text):
             return self.duration(text)
         return clip.duration if clip is not None else estimate_seconds(text, self.rate)
 
@@ -110,20 +144,6 @@ class Narrator:
         """Texts that could not be rendered, with why."""
         return dict(self._failures)
 
-    def _own_voice(self, text: str) -> Clip | None:
-        recorded = self.recordings.load(text) if self.recordings is not None else None
-        return quantized(resample(recorded, self.stream_rate)) if recorded is not None else None
-
-    def _load(self, text: str) -> Clip | None:
-        path = self._path(text)
-        if not path.is_file():
-            return None
-        try:
-            return read_wav(path)
-        except BadClip:
-            path.unlink(missing_ok=True)  # a damaged cache entry is simply rendered again
-            return None
-
     def _render(self, text: str) -> Clip:
         # a worker killed mid-render may leave a file behind: never worth a failure of its own
         with tempfile.TemporaryDirectory(prefix="voiceguide-", ignore_cleanup_errors=True) as folder:
@@ -133,10 +153,7 @@ class Narrator:
                 clip = quantized(resample(trim_silence(read_wav(raw)), self.stream_rate))
             except BadClip as exc:
                 raise SynthesisError(f"the speech engine gave no usable audio for {text!r}: {exc}") from None
-        try:
-            write_wav(self._path(text), clip)
-        except OSError:
-            pass  # a full or read-only cache only costs a render next time
+        self.store.keep(text, clip)
         return clip
 
 
@@ -189,11 +206,18 @@ class AudioNarration:
         self.tones = tones
         self._tones = {kind: tone(kind, narrator.stream_rate) for kind in ToneKind}
         self._attacks: dict[str, float] = {}
+        self._playing_already: str | None = None
+
+    def playing_already(self, text: str) -> None:
+        """`text` is already playing, put out before the session began (`play` says the routine's
+        title as the output opens): when the next cue says it, it is not played a second time."""
+        self._playing_already = text
 
     def __call__(self, cue: Cue, at: float) -> None:
         if isinstance(cue, Silence):
             self._silence()
             return
+        playing, self._playing_already = self._playing_already, None
         clip = self._clip(cue)
         if clip is None:
             return
@@ -201,7 +225,8 @@ class AudioNarration:
             at -= self._attack(cue.text, clip)  # the number's beat, not its first breath, lands on time
         if self.spoken is not None and (isinstance(cue, Say) or isinstance(cue, Count) and cue.voiced):
             self.spoken.add(at, at + clip.duration, cue.text)
-        self._play(clip.samples * np.float32(self.volume), at)
+        if not (isinstance(cue, Say) and cue.text == playing):
+            self._play(clip.samples * np.float32(self.volume), at)
 
     def _attack(self, text: str, clip: Clip) -> float:
         found = self._attacks.get(text)

@@ -86,8 +86,14 @@ class AudioOut:
         """PortAudio calls on one stream from two threads (a discard, a close) must not overlap."""
         self._generation = 0
         """Which stream is current: one closed after a stall may still call back, and must not play."""
+        self.opening_seconds = 0.0
+        """How long the opening sound lasts."""
+        self.first_block_at: float | None = None
+        """Monotonic time the stream's first block (and the opening sound with it) reaches the DAC."""
         if opening is not None:
-            self.mixer.schedule(opening(self.rate), 0.0)  # long due: the first block starts with it
+            sound = opening(self.rate)
+            self.opening_seconds = len(sound) / self.rate
+            self.mixer.schedule(sound, 0.0)  # long due: the first block starts with it
         self._open()
 
     def _open(self) -> None:
@@ -143,6 +149,8 @@ class AudioOut:
         if not 0 <= dac_delay < 1:  # some host APIs report no times: fall back on the stream's latency
             dac_delay = self.latency
         block_start = self._clock.block_time(self._frames_done, now + dac_delay)
+        if self.first_block_at is None:
+            self.first_block_at = block_start
         if self._holding == generation:
             out.fill(0.0)  # what the mixer has next waits for the discarded buffer's stream to restart
         elif self.mixer.fill(out[:, 0], block_start):
