@@ -116,6 +116,8 @@ def _say_title(out: AudioOut, config: Config, routine: Routine) -> EarlyWords | 
         return None
     opening = out.first_block_at if out.first_block_at is not None else out.started + out.latency
     gap = TITLE_AFTER_TONE_SECONDS if out.opening_seconds else 0.0
-    at = max(opening + out.opening_seconds + gap, time.monotonic() + out.latency)  # never before it can be heard
+    at = max(opening + out.opening_seconds + gap,
+             out.started + config.audio.lead_in,  # a headset that wakes slowly swallows the tone, not words
+             time.monotonic() + out.latency)  # never before it can be heard
     out.play(clip.samples * config.speech.volume, at)
     return EarlyWords(text, at, clip.duration)
