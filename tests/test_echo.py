@@ -448,6 +448,23 @@ def test_words_around_a_phrase_count_only_if_the_narrator_said_them_then():
     assert counted_first.obey and not other_first.obey
 
 
+def test_a_command_said_with_the_words_people_put_around_one_is_the_users():
+    """People say "stop it" and "pause please" to a device, in the narrator's pauses as over it;
+    "stop that" is not one of those ways and stays refused, as "no thanks" does."""
+    quiet = judged_over_the_narration([], [(Command.STOP, "stop", "", "it"), (Command.PAUSE, "pause", "", "please"),
+                                           (Command.STOP, "stop", "please", "now"), (Command.STOP, "stop", "", "that")])
+    assert [verdict.obey for verdict in quiet] == [True, True, True, False]
+    [over] = judged_over_the_narration([(5.5, 7.0, "and keep the breathing slow")], [(Command.STOP, "stop", "", "it")])
+    assert over.obey
+
+
+def test_a_count_heard_as_an_ordinal_around_a_phrase_is_the_narrations():
+    """Over a count Whisper heard the narrator's 18 as "18th" before the user's no."""
+    counted, other = judged_over_the_narration([(5.5, 6.0, "18")], [(Command.UNDO, "no", "18th", ""),
+                                                                     (Command.UNDO, "no", "19th", "")])
+    assert counted.obey and not other.obey
+
+
 def test_narration_heard_a_little_wrong_around_a_phrase_is_still_the_narrations():
     """What is left of "keep the breathing slow" comes out of Whisper as "reading slow": words close
     in spelling to the narrator's count as its leftovers; "reading" when it said "sides" does not."""

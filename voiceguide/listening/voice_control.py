@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import difflib
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -91,6 +92,11 @@ NO_ECHO_DB = -120.0
 ALIKE_RATIO = 0.75
 """How alike in spelling (difflib's ratio) a word heard around a phrase must be to one the narrator
 said to count as a leftover of it: "reading"/"breathing" 0.75, "for"/"four" 0.86; "so"/"no" 0.5."""
+WITH_A_COMMAND = frozenset({"please", "now", "it"})
+"""Words people put around a command said to a device ("stop it", "pause please"): part of the
+command, not somebody saying something else ("no thanks", "oh no" are)."""
+ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+"""A count heard as an ordinal ("18th" for the narrator's "18")."""
 STOPS_WITHIN_SECONDS = 3.0
 """How long closing waits for the listener to finish what it is doing: a decode takes well under a
 second even on a busy machine; a thread stuck in a frozen device's call is left behind."""
@@ -207,7 +213,8 @@ class EchoFilteredAudio:
         phrase_chunks = [chunk for chunk, is_said in zip(chunks, spoken, strict=True) if is_said]
         said = self._narrator_said(found.phrase, phrase_chunks)
         restarted = self._restarted(phrase_chunks)
-        own = set(found.phrase.split())  # heard over and over ("no no no"), it is still the phrase
+        # the phrase heard over and over ("no no no") is still the phrase, and so is "stop it"
+        own = set(found.phrase.split()) | WITH_A_COMMAND
         around = " ".join(word for part in (found.before, found.rest) for word in part.split() if word not in own)
         if around and not self._narrator_said_all(around, phrase_chunks):
             obey = False  # words around the phrase that are not the narration's: the user said something else
@@ -238,7 +245,8 @@ class EchoFilteredAudio:
         if not self.transcribes or self.spoken is None or self.record is None:
             return False
         narrated = self._narrated(spoken, before=PHRASE_SECONDS, after=PHRASE_SECONDS)
-        return all(word in narrated or any(_alike(word, said) for said in narrated) for word in words.split())
+        return all(word in narrated or ORDINAL.sub(r"\1", word) in narrated or any(_alike(word, said) for said in narrated)
+                   for word in words.split())
 
     def _narrated(self, spoken: list[_Chunk], before: float = 0.0, after: float = 0.0) -> set[str]:
         """Words the narrator said from an echo's reach and `before` more before the phrase until
