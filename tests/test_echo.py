@@ -465,6 +465,18 @@ def test_a_count_heard_as_an_ordinal_around_a_phrase_is_the_narrations():
     assert counted.obey and not other.obey
 
 
+def test_counts_heard_as_whisper_hears_them_around_a_phrase_are_the_narrations():
+    """Seen in the looped lab over counts: the narrator's 34 left "four" before a user's "no", its
+    15 came out as "50", and a stop ended in "b" (its "p"). A number it did not say is still
+    someone else's words."""
+    thirty_four, fifteen, released, unsaid = judged_over_the_narration(
+        [(5.4, 5.9, "34"), (6.3, 6.8, "15")],
+        [(Command.UNDO, "no", "", "four"), (Command.UNDO, "no", "50", ""), (Command.STOP, "stop", "", "b"),
+         (Command.UNDO, "no", "", "seven")])
+    assert thirty_four.obey and fifteen.obey and released.obey
+    assert not unsaid.obey
+
+
 def test_narration_heard_a_little_wrong_around_a_phrase_is_still_the_narrations():
     """What is left of "keep the breathing slow" comes out of Whisper as "reading slow": words close
     in spelling to the narrator's count as its leftovers; "reading" when it said "sides" does not."""

@@ -36,7 +36,7 @@ from voiceguide.listening.microphone import Microphone
 from voiceguide.listening.playback_record import PlaybackRecord, SteadyTimeline
 from voiceguide.listening.recognition import CHUNK_SECONDS, SAMPLE_RATE, Engine, Heard, RecognizerUnavailable
 from voiceguide.listening.recognizers import ListeningSettings, make_engine
-from voiceguide.speech.narrator import SpokenLog
+from voiceguide.speech.narrator import NUMBER_WORDS, SpokenLog
 
 PHRASE_SECONDS = 1.5
 """How far back from where the phrase ended (from the decision, where the engine cannot tell) its
@@ -213,9 +213,11 @@ class EchoFilteredAudio:
         phrase_chunks = [chunk for chunk, is_said in zip(chunks, spoken, strict=True) if is_said]
         said = self._narrator_said(found.phrase, phrase_chunks)
         restarted = self._restarted(phrase_chunks)
-        # the phrase heard over and over ("no no no") is still the phrase, and so is "stop it"
+        # the phrase heard over and over ("no no no") is still the phrase, and so is "stop it"; a
+        # lone letter is a fragment ("stop b": the release of its "p"), not someone else speaking
         own = set(found.phrase.split()) | WITH_A_COMMAND
-        around = " ".join(word for part in (found.before, found.rest) for word in part.split() if word not in own)
+        around = " ".join(word for part in (found.before, found.rest) for word in part.split()
+                          if word not in own and not (len(word) == 1 and word.isalpha()))
         if around and not self._narrator_said_all(around, phrase_chunks):
             obey = False  # words around the phrase that are not the narration's: the user said something else
         elif said:
@@ -245,6 +247,7 @@ class EchoFilteredAudio:
         if not self.transcribes or self.spoken is None or self.record is None:
             return False
         narrated = self._narrated(spoken, before=PHRASE_SECONDS, after=PHRASE_SECONDS)
+        narrated |= {form for said in narrated for form in _numbers_heard_as(said)}
         return all(word in narrated or ORDINAL.sub(r"\1", word) in narrated or any(_alike(word, said) for said in narrated)
                    for word in words.split())
 
@@ -255,6 +258,20 @@ class EchoFilteredAudio:
         start = spoken[0].captured - MAX_DELAY_SECONDS - before
         end = spoken[-1].captured + CHUNK_SECONDS + after
         return self.spoken.words_between(start, end)
+
+
+def _numbers_heard_as(said: str) -> set[str]:
+    """How what is left of a number the narrator said comes out of Whisper: the end of "thirty
+    four" as "four", "fifteen" as "50" and "fifty" as "15" (both seen in the looped lab)."""
+    if not said.isdigit():
+        return set()
+    number = int(said)
+    forms = {str(number % 10), NUMBER_WORDS[number % 10]} if number > 20 and number % 10 else set()
+    if 13 <= number <= 19:
+        forms.add(str((number - 10) * 10))
+    elif number in range(30, 100, 10):
+        forms.add(str(number // 10 + 10))
+    return forms
 
 
 def _alike(heard: str, said: str) -> bool:
