@@ -196,8 +196,10 @@ class EchoFilteredAudio:
         """Whether to obey a phrase, with the figures behind it; ask as each phrase is decided
         (only the last few seconds are kept)."""
         ended = min(found.detected, found.audio_end if found.audio_end is not None else found.detected)
+        # up to the chunk that holds the phrase's end: what followed it (the narration starting
+        # again while the phrase was being decided) is not the phrase
         chunks = [chunk for chunk in self._chunks
-                  if ended - PHRASE_SECONDS - MAX_DELAY_SECONDS < chunk.at <= found.detected]
+                  if ended - PHRASE_SECONDS - MAX_DELAY_SECONDS < chunk.at < ended + CHUNK_SECONDS]
         phrase = [chunk for chunk in chunks if chunk.at > ended - PHRASE_SECONDS]
         if not phrase:
             return Verdict(True, 0.0, float("inf"), False, False)
@@ -261,12 +263,13 @@ class EchoFilteredAudio:
 
 
 def _numbers_heard_as(said: str) -> set[str]:
-    """How what is left of a number the narrator said comes out of Whisper: the end of "thirty
-    four" as "four", "fifteen" as "50" and "fifty" as "15" (both seen in the looped lab)."""
+    """How what is left of a number the narrator said comes out of Whisper: either half of "thirty
+    four" ("30", "four"), "fifteen" as "50" and "fifty" as "15" (all seen in the looped lab)."""
     if not said.isdigit():
         return set()
     number = int(said)
-    forms = {str(number % 10), NUMBER_WORDS[number % 10]} if number > 20 and number % 10 else set()
+    units = number % 10
+    forms = {str(number - units), str(units), NUMBER_WORDS[units]} if number > 20 and units else set()
     if 13 <= number <= 19:
         forms.add(str((number - 10) * 10))
     elif number in range(30, 100, 10):
