@@ -506,6 +506,20 @@ def test_an_unanswered_offer_is_asked_again_then_the_session_carries_on(simple, 
     assert run.session.mode is Mode.PLAYING or run.session.mode is Mode.FINISHED
 
 
+def test_a_session_started_where_its_title_began_a_moment_ago_plays_on_from_there(simple, config):
+    """`play` says the title as the output opens and starts the session, ready later, where the
+    title began: in the past (by up to its length). What follows is timed from the title as heard, and the time already
+    gone is not taken for the machine having slept (which pauses the session)."""
+    clock = VirtualClock(100.0)
+    recording = Recording(clock=clock)
+    session = Session(simple, config.vocabulary(), speech_time, recording)
+    run(session, clock, ScriptedInbox(clock, [(112.0, C.STATUS)]), start_delay=-2.4)
+    normal = play_script(simple, config, until=12.0)
+    assert not any(text.startswith("We were interrupted") for text in recording.said())
+    assert [(round(at + 2.4 - 100.0, 6), cue.text) for at, cue in recording.cues if isinstance(cue, Say)][:3] == \
+        [(round(at, 6), cue.text) for at, cue in normal.recording.cues if isinstance(cue, Say)][:3]
+
+
 def test_a_session_opens_with_its_first_words_and_no_tone(simple, config):
     """The player sounds its start tone the moment the output opens; the session, ready later,
     starts speaking at once rather than sounding a second tone, and silences nothing (the player
